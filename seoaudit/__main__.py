@@ -1,0 +1,3 @@
+from seoaudit.cli.main import run
+
+run()

@@ -1,0 +1,11 @@
+"""Importing this module registers every command group on the app.
+
+One module per command group; each calls `app.command()` / `app.add_typer()` at import.
+"""
+
+from seoaudit.cli import (  # noqa: F401
+    bots_cmd,
+    policy_cmd,
+    robots_cmd,
+    rules_cmd,
+)

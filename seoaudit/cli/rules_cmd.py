@@ -1,0 +1,3 @@
+"""CLI commands: placeholder until its issue lands."""
+
+from seoaudit.cli.main import app  # noqa: F401

@@ -1,0 +1,67 @@
+"""Shared test fixtures.
+
+`shared_dir` is `../shared` beside the repository. Tests that read it skip with a clear
+reason when it is absent (a clone elsewhere); `.ci/run` sets SEOAUDIT_REQUIRE_SHARED=1 so
+that in CI a missing folder fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = REPO_ROOT.parent / "shared"
+
+
+def require_shared(*parts: str) -> Path:
+    """Path inside ../shared, or skip (fail under CI) when it is missing."""
+    path = SHARED_DIR.joinpath(*parts)
+    if not path.exists():
+        reason = f"{path} is absent: these tests read ../shared beside the repository"
+        if os.environ.get("SEOAUDIT_REQUIRE_SHARED"):
+            pytest.fail(reason + " (SEOAUDIT_REQUIRE_SHARED is set, so this is an error)")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    return require_shared()
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """Run the real console entry point in-process and capture exit code and output."""
+    from seoaudit.cli.main import run
+
+    def invoke(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = 0
+        try:
+            run(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return invoke
+
+
+@pytest.fixture(autouse=True)
+def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    sys.modules.pop("seoaudit.cli.commands", None)
