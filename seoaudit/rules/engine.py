@@ -1,0 +1,256 @@
+"""Run every rule over a snapshot and assemble the AuditResult.
+
+The engine owns what every rule shares: policy overrides (severity, ``disable``), waivers,
+fingerprints, and the guarantee that each rule × subject has an outcome — a rule that
+raises yields ``error`` for its subjects and the run goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from seoaudit import __version__
+from seoaudit.result import (
+    AuditResult,
+    Finding,
+    Fix,
+    Outcome,
+    PolicyRef,
+    RuleInfo,
+    Stats,
+    Subject,
+    ToolInfo,
+    Waivers,
+    fingerprint,
+)
+from seoaudit.rules.base import Check, Rule
+from seoaudit.rules.catalog import all_rules
+from seoaudit.rules.context import RuleContext
+from seoaudit.snapshot import Snapshot
+
+
+def _rule_setting(policy: Any, rule: Rule) -> Any:
+    """The policy's `rules:` entry for this rule: by code, then slug, then family prefix."""
+    settings = getattr(policy, "rules", None) or {}
+    for key in (rule.code, rule.slug, rule.family):
+        for candidate in (key, key.lower(), key.upper()):
+            if candidate in settings:
+                return settings[candidate]
+    return None
+
+
+def _is_disabled(setting: Any) -> bool:
+    if setting is None:
+        return False
+    if isinstance(setting, str):
+        return setting.lower() in {"disable", "disabled", "off"}
+    if isinstance(setting, dict):
+        return bool(setting.get("disable"))
+    return bool(getattr(setting, "disable", False))
+
+
+def _severity_override(setting: Any) -> str | None:
+    if setting is None or isinstance(setting, str):
+        return None
+    if isinstance(setting, dict):
+        return setting.get("severity")
+    return getattr(setting, "severity", None)
+
+
+def _subject_path(subject: Subject) -> str:
+    if not subject.url:
+        return "/"
+    parts = urlsplit(subject.url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _waiver_fields(waiver: Any) -> dict[str, Any]:
+    if isinstance(waiver, dict):
+        data = dict(waiver)
+    else:
+        data = waiver.model_dump(mode="json") if hasattr(waiver, "model_dump") else vars(waiver)
+    return {k: (str(v) if isinstance(v, dt.date) else v) for k, v in data.items()}
+
+
+def _matching_waiver(policy: Any, rule: Rule, subject: Subject) -> Any | None:
+    waivers = getattr(policy, "waivers", None) or []
+    if not waivers:
+        return None
+    from seoaudit.policy import waiver_matches
+
+    path = _subject_path(subject)
+    return next((w for w in waivers if waiver_matches(w, rule.code, path, subject.bot)), None)
+
+
+def _finding(rule: Rule, check: Check, severity: str, waiver: Any | None) -> Finding:
+    subject = check.subject
+    return Finding(
+        rule=rule.code,
+        name=rule.slug,
+        title=rule.title,
+        severity=check.severity or severity,  # type: ignore[arg-type]
+        owner=rule.owner,
+        protection=rule.protection,
+        confidence=check.confidence,
+        subject=subject,
+        message=check.message,
+        cost=check.cost,
+        fix=Fix(
+            summary=check.fix_summary or rule.docs.fix,
+            steps=check.fix_steps,
+            protection_cost=check.protection_cost or rule.docs.gives_up,
+        ),
+        evidence=list(check.evidence),
+        verify=check.verify,
+        fingerprint=fingerprint(rule.code, subject.url or subject.host, subject.bot, check.pattern),
+        waived=waiver is not None,
+        waiver=_waiver_fields(waiver) if waiver is not None else None,
+    )
+
+
+def run_rules(
+    ctx: RuleContext, rules: Iterable[Rule]
+) -> tuple[list[Finding], list[Outcome], list[Any], list[Rule]]:
+    """Findings, outcomes, the waivers that matched something, and the rules that ran."""
+    findings: list[Finding] = []
+    outcomes: list[Outcome] = []
+    used_waivers: list[Any] = []
+    ran: list[Rule] = []
+    site = Subject(host=urlsplit(ctx.snapshot.start_url).netloc or None)
+    for rule in rules:
+        setting = _rule_setting(ctx.policy, rule)
+        if _is_disabled(setting):
+            continue
+        ran.append(rule)
+        severity = _severity_override(setting) or rule.severity
+        try:
+            checks = list(rule.check(ctx))
+        except Exception as exc:  # one broken rule must not sink the audit
+            outcomes.append(
+                Outcome(
+                    rule=rule.code,
+                    subject=site.key(),
+                    outcome="error",
+                    reason=f"rule raised {type(exc).__name__}: {exc}",
+                )
+            )
+            continue
+        if not checks:
+            outcomes.append(
+                Outcome(
+                    rule=rule.code,
+                    subject=site.key(),
+                    outcome="not_applicable",
+                    reason="no subject to check",
+                )
+            )
+        for check in checks:
+            outcome = check.outcome
+            if check.outcome == "fail":
+                waiver = _matching_waiver(ctx.policy, rule, check.subject)
+                if waiver is not None:
+                    outcome = "waived"
+                    if not any(w is waiver for w in used_waivers):
+                        used_waivers.append(waiver)
+                findings.append(_finding(rule, check, severity, waiver))
+            outcomes.append(
+                Outcome(
+                    rule=rule.code,
+                    subject=check.subject.key(),
+                    outcome=outcome,  # type: ignore[arg-type]
+                    reason=check.reason or ("" if outcome != "waived" else "waived by policy"),
+                )
+            )
+    return findings, outcomes, used_waivers, ran
+
+
+def _rule_info(rule: Rule) -> RuleInfo:
+    return RuleInfo(
+        code=rule.code,
+        slug=rule.slug,
+        title=rule.title,
+        severity=rule.severity,
+        owner=rule.owner,
+        protection=rule.protection,
+        docs=rule.docs.as_dict(),
+    )
+
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def evaluate(
+    snapshot: Snapshot,
+    policy: Any,
+    registry: Any,
+    *,
+    rules: Iterable[Rule] | None = None,
+    policy_path: str | None = None,
+) -> AuditResult:
+    """Judge a snapshot against a policy. Pure: no I/O, same input gives the same result."""
+    ctx = RuleContext(snapshot=snapshot, policy=policy, registry=registry)
+    findings, outcomes, used, ran = run_rules(ctx, all_rules() if rules is None else rules)
+    findings.sort(
+        key=lambda f: (
+            _SEVERITY_ORDER[f.severity],
+            f.rule,
+            f.subject.url or "",
+            f.subject.bot or "",
+        )
+    )
+    all_waivers = list(getattr(policy, "waivers", None) or [])
+    stale = [w for w in all_waivers if not any(w is u for u in used)]
+    scoreboard: dict[str, Any] = {}
+    try:
+        from seoaudit.scoreboard import build_scoreboard
+    except ImportError:
+        build_scoreboard = None  # type: ignore[assignment]
+    warnings = list(snapshot.warnings)
+    if build_scoreboard is not None:
+        try:
+            scoreboard = build_scoreboard(ctx, findings)
+        except Exception as exc:
+            warnings.append(f"scoreboard could not be built: {type(exc).__name__}: {exc}")
+    started = snapshot.started_at
+    finished = snapshot.finished_at
+    return AuditResult(
+        tool=ToolInfo(version=__version__),
+        site=snapshot.start_url,
+        complete=snapshot.complete,
+        incomplete_reason=snapshot.incomplete_reason,
+        started_at=started,
+        finished_at=finished,
+        policy=PolicyRef(
+            path=policy_path or snapshot.policy.path,
+            sha256=getattr(getattr(policy, "source", None), "sha256", None)
+            or snapshot.policy.sha256,
+        ),
+        stats=Stats(
+            pages=len({p.url for p in snapshot.pages}),
+            requests=len(snapshot.exchanges),
+            bots=sorted({p.bot for p in snapshot.profiles if p.bot}),
+            duration_s=_duration(started, finished),
+        ),
+        scoreboard=scoreboard,
+        findings=findings,
+        outcomes=outcomes,
+        waivers=Waivers(
+            applied=[_waiver_fields(w) for w in used],
+            stale=[_waiver_fields(w) for w in stale],
+        ),
+        rules=[_rule_info(r) for r in ran],
+        warnings=warnings,
+    )
+
+
+def _duration(started: str | None, finished: str | None) -> float:
+    try:
+        if started and finished:
+            delta = dt.datetime.fromisoformat(finished) - dt.datetime.fromisoformat(started)
+            return round(delta.total_seconds(), 3)
+    except ValueError:
+        pass
+    return 0.0

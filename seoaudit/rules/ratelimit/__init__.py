@@ -1,0 +1,1 @@
+"""Rules of the ratelimit family: one module per rule, each defining RULE."""

@@ -1,0 +1,1 @@
+"""Rules of the robots family: one module per rule, each defining RULE."""
