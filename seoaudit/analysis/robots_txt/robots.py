@@ -23,7 +23,10 @@ _CRAWL_DELAY_KEYS = ("crawl-delay", "crawl_delay", "crawldelay")
 
 
 def product_token(user_agent_value: str) -> str:
-    """Google's ExtractUserAgent: the leading run of [A-Za-z_-] (``Googlebot/2.1`` → ``Googlebot``)."""
+    """Google's ExtractUserAgent: the leading run of [A-Za-z_-] (``Googlebot/2.1`` → ``Googlebot``).
+
+    Values such as ``googlebot*`` therefore mean ``googlebot``.
+    """
     return _AGENT_CHARS.match(user_agent_value).group(0)  # type: ignore[union-attr]
 
 

@@ -1,0 +1,159 @@
+"""The policy schema (architecture §3): what the site needs from crawlers, and the bounds
+the auditor must respect. Every key has a default, so an empty file is a valid policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+PROBE_RPS_HARD_CEILING = 20.0  # the active rate probe never goes faster, whatever the policy
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class Site(_Section):
+    start: str | None = Field(None, description="Seed URL; the CLI URL overrides it.")
+    hosts: list[str] = Field(
+        default_factory=list, description="Hosts in scope (default: the start URL's host)."
+    )
+
+
+class CustomBot(_Section):
+    user_agent: str = Field(description="User-Agent header to send when probing as this bot.")
+    token: str | None = Field(None, description="robots.txt product token (default: the id).")
+    purpose: Literal["search", "ai-search", "ai-training", "user-triggered", "ads", "other"] = (
+        "other"
+    )
+
+
+class Bots(_Section):
+    required: list[str] = Field(
+        default_factory=lambda: ["googlebot", "bingbot"],
+        description="Must reach and index must_index URLs: blocking them costs search traffic.",
+    )
+    wanted: list[str] = Field(
+        default_factory=list, description="Blocking them costs AI-answer visibility."
+    )
+    blocked: list[str] = Field(default_factory=list, description="Must NOT be allowed to crawl.")
+    custom: dict[str, CustomBot] = Field(default_factory=dict, description="Extra bots by id.")
+
+    def all_ids(self) -> list[str]:
+        seen: list[str] = []
+        for bot in [*self.required, *self.wanted, *self.blocked]:
+            if bot not in seen:
+                seen.append(bot)
+        return seen
+
+    def role(self, bot_id: str) -> str | None:
+        for role in ("required", "wanted", "blocked"):
+            if bot_id in getattr(self, role):
+                return role
+        return None
+
+
+class Paths(_Section):
+    must_index: list[str] = Field(
+        default_factory=lambda: ["/"], description="robots.txt patterns that must be indexable."
+    )
+    must_not_index: list[str] = Field(
+        default_factory=list, description="Patterns that must not be crawlable and indexable."
+    )
+
+
+class Crawl(_Section):
+    max_pages: int = Field(200, ge=1, le=100_000)
+    max_depth: int = Field(5, ge=0, le=50)
+    concurrency: int = Field(4, ge=1, le=64)
+    max_rps: float = Field(5.0, gt=0, le=1000, description="Global requests-per-second ceiling.")
+    timeout_s: float = Field(10.0, gt=0, le=300, description="Per request, all phases.")
+    max_body_kib: int = Field(2048, ge=1, le=65_536)
+    sitemaps: bool = True
+    sample_per_bot: int = Field(50, ge=0, le=10_000)
+    max_redirects: int = Field(10, ge=0, le=30)
+    max_time_s: float = Field(300.0, gt=0, le=86_400, description="Whole run.")
+    user_agent: str | None = Field(None, description="Override the honest seoaudit agent.")
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra request headers (staging auth). ${ENV} is expanded; values are "
+        "secret and never written anywhere.",
+    )
+
+
+class Robots(_Section):
+    max_crawl_delay_s: float = Field(10.0, ge=0)
+    require_sitemap: bool = True
+
+
+class Rate(_Section):
+    min_rps: float = Field(1.0, gt=0, description="Rate each required bot must be allowed.")
+    probe: bool = Field(False, description="Run the active rate probe (opt-in).")
+    probe_max_requests: int = Field(50, ge=1, le=500)
+    probe_max_rps: float = Field(8.0, gt=0, le=PROBE_RPS_HARD_CEILING)
+    max_retry_after_s: float = Field(3600.0, ge=0)
+    recrawl_days: float = Field(14.0, gt=0)
+
+
+class Indexing(_Section):
+    max_redirect_hops: int = Field(2, ge=0, le=20)
+
+
+class Performance(_Section):
+    max_ttfb_ms: float = Field(800.0, gt=0)
+    max_error_rate: float = Field(0.01, ge=0, le=1)
+
+
+class RuleSetting(_Section):
+    severity: Literal["error", "warning", "info"] | None = None
+    disable: bool = False
+
+
+class Waiver(_Section):
+    rule: str = Field(description="Rule code, slug or family prefix.")
+    url: str = Field("*", description="robots.txt-style path pattern.")
+    bot: str | None = Field(None, description="Bot id; omitted means every bot.")
+    owner: Literal["seo", "infra", "shared"] | str
+    reason: str = Field(min_length=1)
+    expires: dt.date
+
+
+class PolicySource(BaseModel):
+    path: str | None = None
+    sha256: str | None = None
+    positions: dict[str, tuple[int, int]] = Field(default_factory=dict)
+
+    def line_of(self, key_path: str) -> int | None:
+        pos = self.positions.get(key_path)
+        return pos[0] if pos else None
+
+
+class Policy(_Section):
+    version: Literal[1] = 1
+    site: Site = Field(default_factory=Site)
+    bots: Bots = Field(default_factory=Bots)
+    paths: Paths = Field(default_factory=Paths)
+    crawl: Crawl = Field(default_factory=Crawl)
+    robots: Robots = Field(default_factory=Robots)
+    rate: Rate = Field(default_factory=Rate)
+    indexing: Indexing = Field(default_factory=Indexing)
+    performance: Performance = Field(default_factory=Performance)
+    rules: dict[str, RuleSetting | Literal["disable"]] = Field(default_factory=dict)
+    waivers: list[Waiver] = Field(default_factory=list)
+
+    _source: PolicySource = PrivateAttr(default_factory=PolicySource)
+    _secrets: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def source(self) -> PolicySource:
+        return self._source
+
+    def line_of(self, key_path: str) -> int | None:
+        return self._source.line_of(key_path)
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Header values to redact from every output."""
+        return self._secrets
