@@ -220,7 +220,7 @@ def robots_diff(
         raise typer.Exit(1)
 
 
-def _print_diff(old_label, new_label, url_list, bots, flips, fail_on, failed) -> None:  # noqa: ANN001
+def _print_diff(old_label, new_label, url_list, bots, flips, fail_on, failed) -> None:
     out = console()
     out.print(
         Text(
@@ -235,7 +235,7 @@ def _print_diff(old_label, new_label, url_list, bots, flips, fail_on, failed) ->
             table.add_column(column, overflow="fold")
         for flip in flips:
 
-            def verdict(v) -> Text:  # noqa: ANN001
+            def verdict(v) -> Text:
                 word = "allowed" if v.allowed else "disallowed"
                 return Text(f"{word}" + (f" (line {v.line}: {v.rule})" if v.line else ""))
 
