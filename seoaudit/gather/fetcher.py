@@ -1,0 +1,490 @@
+"""The polite fetcher: the only place seoaudit sends HTTP requests.
+
+Polite by construction, whatever the caller asks:
+- one global token bucket (``crawl.max_rps``) and a per-host concurrency cap;
+- never faster after a non-2xx: any non-2xx spaces the next request to that host by a full
+  interval, and 429/503/5xx halve the host's rate (down to a floor);
+- Retry-After is a floor for the identity that received it, capped by
+  ``rate.max_retry_after_s``; past the cap, or after repeated distress, that identity stops
+  fetching the host and the snapshot says why;
+- bodies are streamed and cut at a byte cap counted *after* decompression (bombs stop at
+  the cap), with connect/read timeouts and a total deadline per request;
+- redirects are followed by hand, hop by hop, within a hop limit, never out of scope;
+- a host that resolves to a private, loopback or link-local address is refused unless the
+  audit itself started on a private address;
+- no silent retries: every attempt is an exchange in the snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import ipaddress
+import socket
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from seoaudit.gather.urls import host_key, in_scope, normalise_url
+from seoaudit.snapshot import Body, ErrorInfo, Exchange, RedirectHop
+
+Resolver = Callable[[str], list[str]]
+EXCERPT_BYTES = 2048
+_SLICE = 1024  # compressed bytes fed to a decoder at a time (bounds one step's output)
+MAX_DISTRESS_PER_IDENTITY = 4
+DEFAULT_BACKOFF_S = 2.0
+
+
+def system_resolver(host: str) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return []
+    return sorted({info[4][0] for info in infos})
+
+
+def is_private_address(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+    )
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value (delta-seconds or HTTP-date, RFC 9110)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+@dataclass
+class Fetched:
+    """An exchange and the body bytes read (kept out of the snapshot, which holds an excerpt)."""
+
+    exchange: Exchange
+    body: bytes = b""
+
+
+@dataclass
+class _HostState:
+    semaphore: asyncio.Semaphore
+    interval: float  # seconds between requests to this host (1 / current rate)
+    next_at: float = 0.0
+    not_before: dict[str, float] = field(default_factory=dict)  # identity -> monotonic time
+    stopped: dict[str, str] = field(default_factory=dict)  # identity -> reason
+    distress: dict[str, int] = field(default_factory=dict)
+
+
+class _GlobalBucket:
+    """Token bucket with burst 1: requests start at least 1/rps apart, across all hosts."""
+
+    def __init__(self, rps: float | None) -> None:
+        self.interval = 0.0 if not rps else 1.0 / rps
+        self.next_at = 0.0
+        self.lock = asyncio.Lock()
+
+    async def take(self) -> None:
+        if not self.interval:
+            return
+        async with self.lock:
+            now = time.monotonic()
+            wait = self.next_at - now
+            if wait > 0:
+                await asyncio.sleep(wait)
+                now = time.monotonic()
+            self.next_at = max(now, self.next_at) + self.interval
+
+
+@dataclass
+class FetchSettings:
+    max_rps: float | None = 5.0  # None: no ceiling (benchmarks only)
+    concurrency: int = 4
+    timeout_s: float = 10.0
+    max_body_bytes: int = 2 * 1024 * 1024
+    max_redirects: int = 10
+    max_retry_after_s: float = 3600.0
+    hosts: list[str] = field(default_factory=list)
+    private_ok: bool = False
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    verify_tls: bool = True
+    min_rate_fraction: float = 0.125  # a host's rate never drops below this share of max_rps
+
+
+class Fetcher:
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        resolver: Resolver | None = None,
+        on_exchange: Callable[[Exchange], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.resolver = resolver or system_resolver
+        self.on_exchange = on_exchange
+        self._bucket = _GlobalBucket(settings.max_rps)
+        self._hosts: dict[str, _HostState] = {}
+        self._resolved: dict[str, list[str]] = {}
+        self._next_id = 0
+        self._t0 = time.monotonic()
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            verify=settings.verify_tls,
+            timeout=httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, 10.0)),
+            limits=httpx.Limits(
+                max_connections=max(4, settings.concurrency * 4),
+                max_keepalive_connections=max(4, settings.concurrency * 2),
+            ),
+            headers={"Accept-Encoding": "gzip, deflate, br"},
+        )
+        self.stopped_reasons: dict[str, str] = {}
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- bookkeeping -------------------------------------------------------------------
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _host(self, key: str) -> _HostState:
+        state = self._hosts.get(key)
+        if state is None:
+            interval = 1.0 / self.settings.max_rps if self.settings.max_rps else 0.0
+            state = self._hosts[key] = _HostState(
+                semaphore=asyncio.Semaphore(self.settings.concurrency), interval=interval
+            )
+        return state
+
+    def _private_refusal(self, url: str) -> str | None:
+        if self.settings.private_ok:
+            return None
+        host = (urlsplit(url).hostname or "").lower()
+        addresses = self._resolved.get(host)
+        if addresses is None:
+            try:
+                ipaddress.ip_address(host)
+                addresses = [host]
+            except ValueError:
+                addresses = self.resolver(host)
+            self._resolved[host] = addresses
+        bad = [a for a in addresses if is_private_address(a)]
+        if bad:
+            return (
+                f"{host} resolves to a non-public address ({bad[0]}); refused from a public start"
+            )
+        return None
+
+    # -- the one entry point -----------------------------------------------------------
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        profile: str,
+        user_agent: str,
+        purpose: str,
+        max_redirects: int | None = None,
+        max_body_bytes: int | None = None,
+        method: str = "GET",
+    ) -> Fetched:
+        """Fetch ``url`` as ``profile`` and return the recorded exchange (never raises for
+        network trouble: failures are recorded with an error kind)."""
+        limit = self.settings.max_redirects if max_redirects is None else max_redirects
+        cap = self.settings.max_body_bytes if max_body_bytes is None else max_body_bytes
+        exchange = Exchange(
+            id=self._new_id(),
+            purpose=purpose,
+            profile=profile,
+            method=method,
+            url=url,  # type: ignore[arg-type]
+        )
+        exchange.timing.started_s = round(time.monotonic() - self._t0, 4)
+        started = time.monotonic()
+        current = url
+        seen = {url}
+        body = bytearray()
+        try:
+            while True:
+                refusal = self._check_target(current, profile)
+                if refusal is not None:
+                    exchange.error = refusal
+                    break
+                hop = await self._one_hop(current, profile, user_agent, method, cap, exchange, body)
+                if hop is None:
+                    break
+                status, location = hop
+                if location is None:
+                    break
+                target = normalise_url(urljoin(current, location))
+                exchange.redirects.append(
+                    RedirectHop(url=current, status=status, location=location)
+                )
+                if target is None:
+                    exchange.error = ErrorInfo(
+                        kind="protocol", message=f"bad Location: {location!r}"
+                    )
+                    break
+                if target in seen:
+                    exchange.error = ErrorInfo(
+                        kind="redirect_loop", message=f"redirect loop back to {target}"
+                    )
+                    break
+                if len(exchange.redirects) > limit:
+                    exchange.error = ErrorInfo(
+                        kind="redirect_limit", message=f"more than {limit} redirects"
+                    )
+                    break
+                if not in_scope(target, self.settings.hosts):
+                    exchange.final_url = target
+                    exchange.error = ErrorInfo(
+                        kind="out_of_scope", message=f"redirects off-site to {target}: not followed"
+                    )
+                    break
+                seen.add(target)
+                current = target
+        except asyncio.CancelledError:
+            exchange.error = ErrorInfo(kind="interrupted", message="the run was stopped")
+            self._record(exchange)
+            raise
+        exchange.final_url = exchange.final_url or current
+        exchange.timing.total_ms = round((time.monotonic() - started) * 1000, 2)
+        self._record(exchange)
+        return Fetched(exchange, bytes(body))
+
+    def _record(self, exchange: Exchange) -> None:
+        if self.on_exchange is not None:
+            self.on_exchange(exchange)
+
+    def _check_target(self, url: str, profile: str) -> ErrorInfo | None:
+        if not in_scope(url, self.settings.hosts):
+            return ErrorInfo(kind="out_of_scope", message=f"{url} is outside site.hosts")
+        refusal = self._private_refusal(url)
+        if refusal:
+            return ErrorInfo(kind="private_address", message=refusal)
+        state = self._host(host_key(url))
+        reason = state.stopped.get(profile)
+        if reason:
+            return ErrorInfo(kind="other", message=f"not fetched: {reason}")
+        return None
+
+    async def _pace(self, state: _HostState, profile: str) -> None:
+        """Wait for the global bucket, the host's current rate and any Retry-After."""
+        await self._bucket.take()
+        while True:
+            now = time.monotonic()
+            wait = max(state.next_at, state.not_before.get(profile, 0.0)) - now
+            if wait <= 0:
+                state.next_at = now + state.interval
+                return
+            await asyncio.sleep(min(wait, 5.0))
+
+    def _after_response(
+        self, state: _HostState, profile: str, status: int, retry_after: str | None
+    ) -> None:
+        if 200 <= status < 300 or 300 <= status < 400:
+            return
+        now = time.monotonic()
+        state.next_at = max(state.next_at, now + state.interval)  # no burst after a non-2xx
+        distress = status in (429, 503) or status >= 500
+        if not distress:
+            return
+        floor = (
+            1.0 / (self.settings.max_rps * self.settings.min_rate_fraction)
+            if self.settings.max_rps
+            else 0.5
+        )
+        state.interval = min(max(state.interval * 2, 0.05), floor)
+        if status not in (429, 503):
+            return
+        count = state.distress.get(profile, 0) + 1
+        state.distress[profile] = count
+        delay = parse_retry_after(retry_after)
+        if delay is not None and delay > self.settings.max_retry_after_s:
+            state.stopped[profile] = (
+                f"the server asked this agent to wait {delay:.0f} s (Retry-After), over "
+                f"rate.max_retry_after_s ({self.settings.max_retry_after_s:.0f} s)"
+            )
+        elif count >= MAX_DISTRESS_PER_IDENTITY:
+            state.stopped[profile] = f"stopped after {count} answers of 429/503 (distress)"
+        wait = delay if delay is not None else DEFAULT_BACKOFF_S
+        state.not_before[profile] = max(state.not_before.get(profile, 0.0), now + wait)
+        if profile in state.stopped:
+            self.stopped_reasons[f"{profile}@{host_key_from_state(self, state)}"] = state.stopped[
+                profile
+            ]
+
+    async def _one_hop(
+        self,
+        url: str,
+        profile: str,
+        user_agent: str,
+        method: str,
+        cap: int,
+        exchange: Exchange,
+        body: bytearray,
+    ) -> tuple[int, str | None] | None:
+        state = self._host(host_key(url))
+        async with state.semaphore:
+            await self._pace(state, profile)
+            headers = {"User-Agent": user_agent, **self.settings.extra_headers}
+            t0 = time.monotonic()
+            try:
+                async with asyncio.timeout(self.settings.timeout_s):
+                    request = self._client.build_request(method, url, headers=headers)
+                    response = await self._client.send(request, stream=True)
+                    try:
+                        exchange.timing.ttfb_ms = round((time.monotonic() - t0) * 1000, 2)
+                        exchange.status = response.status_code
+                        exchange.http_version = response.http_version
+                        exchange.headers = [
+                            (k.decode("latin-1"), v.decode("latin-1"))
+                            for k, v in response.headers.raw
+                        ]
+                        location = response.headers.get("location")
+                        is_redirect = 300 <= response.status_code < 400 and location
+                        if not is_redirect:
+                            await self._read_body(response, cap, exchange, body)
+                    finally:
+                        await response.aclose()
+            except TimeoutError:
+                exchange.error = ErrorInfo(
+                    kind="timeout",
+                    message=f"no complete answer within {self.settings.timeout_s:g} s",
+                )
+                return None
+            except httpx.HTTPError as exc:
+                exchange.error = classify_http_error(exc)
+                return None
+            except (OSError, ValueError) as exc:
+                exchange.error = ErrorInfo(kind="other", message=f"{type(exc).__name__}: {exc}")
+                return None
+            except Exception as exc:  # decoder errors (zlib, brotli) on hostile bodies
+                exchange.error = ErrorInfo(
+                    kind="protocol", message=f"undecodable body: {type(exc).__name__}: {exc}"[:300]
+                )
+                return None
+            self._after_response(
+                state, profile, exchange.status or 0, exchange.header("retry-after")
+            )
+            return exchange.status or 0, (location if is_redirect else None)
+
+    async def _read_body(
+        self, response: httpx.Response, cap: int, exchange: Exchange, data: bytearray
+    ) -> None:
+        encoding = (response.headers.get("content-encoding") or "identity").strip().lower()
+        decoder = _decoder_for(encoding)
+        data.clear()
+        wire = 0
+        digest = hashlib.sha256()
+        truncated = False
+        async for chunk in response.aiter_raw():
+            wire += len(chunk)
+            for start in range(0, len(chunk), _SLICE):
+                piece = (
+                    decoder(chunk[start : start + _SLICE])
+                    if decoder
+                    else chunk[start : start + _SLICE]
+                )
+                room = cap - len(data)
+                if len(piece) > room:
+                    piece = piece[:room]
+                    truncated = True
+                data += piece
+                digest.update(piece)
+                if truncated:
+                    break
+            if truncated:
+                break
+        exchange.body = Body(
+            bytes=len(data),
+            wire_bytes=wire,
+            sha256=digest.hexdigest(),
+            excerpt=bytes(data[:EXCERPT_BYTES]).decode("utf-8", "replace"),
+            truncated=truncated,
+            content_type=response.headers.get("content-type"),
+            charset=response.charset_encoding,
+        )
+        if truncated:
+            exchange.error = ErrorInfo(
+                kind="too_large", message=f"body cut at {cap:,} bytes (decoded)"
+            )
+
+
+def host_key_from_state(fetcher: Fetcher, state: _HostState) -> str:
+    return next((k for k, v in fetcher._hosts.items() if v is state), "?")
+
+
+def _decoder_for(encoding: str) -> Callable[[bytes], bytes] | None:
+    if encoding in ("gzip", "x-gzip"):
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return inflater.decompress
+    if encoding == "deflate":
+        inflater = zlib.decompressobj()
+        return inflater.decompress
+    if encoding == "br":
+        import brotli
+
+        decompressor = brotli.Decompressor()
+        return decompressor.process
+    return None
+
+
+def classify_http_error(exc: BaseException) -> ErrorInfo:
+    text = f"{type(exc).__name__}: {exc}"
+    low = text.lower()
+    if isinstance(exc, httpx.TimeoutException):
+        kind = "timeout"
+    elif "ssl" in low or "certificate" in low or "tls" in low:
+        kind = "tls"
+    elif isinstance(exc, httpx.ConnectError):
+        kind = (
+            "dns"
+            if ("name or service" in low or "nodename" in low or "gaierror" in low)
+            else "connect"
+        )
+    elif "too long" in low or "too large" in low or "exceeded" in low:
+        kind = "too_large"
+    elif isinstance(exc, httpx.ReadError | httpx.WriteError) or "reset" in low or "closed" in low:
+        kind = "reset"
+    elif isinstance(
+        exc, httpx.RemoteProtocolError | httpx.LocalProtocolError | httpx.DecodingError
+    ):
+        kind = "protocol"
+    else:
+        kind = "other"
+    with contextlib.suppress(Exception):
+        text = text[:300]
+    return ErrorInfo(kind=kind, message=text)  # type: ignore[arg-type]
