@@ -5,6 +5,7 @@ One module per command group; each calls `app.command()` / `app.add_typer()` at 
 
 from seoaudit.cli import (  # noqa: F401
     bots_cmd,
+    gather_cmd,
     policy_cmd,
     robots_cmd,
     rules_cmd,

@@ -35,7 +35,7 @@ from seoaudit.gather.urls import host_key, in_scope, normalise_url
 from seoaudit.snapshot import Body, ErrorInfo, Exchange, RedirectHop
 
 Resolver = Callable[[str], list[str]]
-EXCERPT_BYTES = 2048
+EXCERPT_BYTES = 4096
 _SLICE = 1024  # compressed bytes fed to a decoder at a time (bounds one step's output)
 MAX_DISTRESS_PER_IDENTITY = 4
 DEFAULT_BACKOFF_S = 2.0
@@ -129,6 +129,7 @@ class FetchSettings:
     max_body_bytes: int = 2 * 1024 * 1024
     max_redirects: int = 10
     max_retry_after_s: float = 3600.0
+    max_wait_s: float = 30.0  # longest Retry-After the run sits out; longer stops that agent
     hosts: list[str] = field(default_factory=list)
     private_ok: bool = False
     extra_headers: dict[str, str] = field(default_factory=dict)
@@ -336,6 +337,12 @@ class Fetcher:
             state.stopped[profile] = (
                 f"the server asked this agent to wait {delay:.0f} s (Retry-After), over "
                 f"rate.max_retry_after_s ({self.settings.max_retry_after_s:.0f} s)"
+            )
+        elif delay is not None and delay > self.settings.max_wait_s:
+            state.stopped[profile] = (
+                f"the server asked this agent to wait {delay:.0f} s (Retry-After); the audit "
+                f"waits at most {self.settings.max_wait_s:.0f} s, so this agent's remaining "
+                "requests to the host were not sent"
             )
         elif count >= MAX_DISTRESS_PER_IDENTITY:
             state.stopped[profile] = f"stopped after {count} answers of 429/503 (distress)"

@@ -1,0 +1,63 @@
+"""`seoaudit gather URL -o snapshot.json`: collect the facts only, judge nothing.
+
+The snapshot can be judged later, offline and as often as needed, with
+`seoaudit evaluate snapshot.json --policy rules.yaml`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from seoaudit.atomic import write_atomic
+from seoaudit.cli.common import console, load_policy_option
+from seoaudit.cli.main import app
+from seoaudit.errors import AuditIncomplete
+
+
+@app.command("gather")
+def gather_command(
+    url: str | None = typer.Argument(None, help="Start URL (default: site.start)."),
+    policy: str | None = typer.Option(None, "--policy", "-p", help="The policy (rules.yaml)."),
+    output: Path = typer.Option(Path("snapshot.json"), "--output", "-o", help="Snapshot file."),
+    max_pages: int | None = typer.Option(None, "--max-pages", min=1, help="Pages to crawl."),
+    concurrency: int | None = typer.Option(None, "--concurrency", min=1, max=64),
+    max_rps: float | None = typer.Option(
+        None, "--max-rps", min=0.01, max=1000, help="Global requests-per-second ceiling."
+    ),
+    probe_rate: bool = typer.Option(
+        False, "--probe-rate", help="Run the active rate probe (opt-in; capped)."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress, no summary."),
+) -> None:
+    """Gather robots.txt, sitemaps, pages and per-bot probes into a snapshot (JSON)."""
+    from seoaudit.gather.progress import GatherProgress, wants_progress
+    from seoaudit.gather.service import GatherOptions, gather
+    from seoaudit.registry import load_registry
+
+    loaded = load_policy_option(policy)
+    options = GatherOptions(
+        start_url=url,
+        max_pages=max_pages,
+        concurrency=concurrency,
+        max_rps=max_rps,
+        probe_rate=probe_rate,
+    )
+    if wants_progress(quiet):
+        with GatherProgress(console(stderr=True)) as progress:
+            snapshot = gather(
+                loaded, load_registry(), options, progress=progress, policy_path=policy
+            )
+    else:
+        snapshot = gather(loaded, load_registry(), options, policy_path=policy)
+    write_atomic(output, snapshot.to_json())
+    if not quiet:
+        pages = len({p.url for p in snapshot.pages})
+        console(stderr=True).print(
+            f"wrote {output}: {len(snapshot.exchanges)} requests, {pages} pages, "
+            f"{len(snapshot.profiles)} profiles"
+            + ("" if snapshot.complete else f" — INCOMPLETE: {snapshot.incomplete_reason}")
+        )
+    if not snapshot.complete:
+        raise AuditIncomplete(f"snapshot incomplete: {snapshot.incomplete_reason}")
