@@ -301,16 +301,22 @@ class Fetcher:
             return ErrorInfo(kind="other", message=f"not fetched: {reason}")
         return None
 
-    async def _pace(self, state: _HostState, profile: str) -> None:
-        """Wait for the global bucket, the host's current rate and any Retry-After."""
-        await self._bucket.take()
+    async def _pace(self, state: _HostState, profile: str) -> str | None:
+        """Wait for the host's current rate and any Retry-After, then the global bucket.
+
+        Returns the reason when this identity was stopped while it waited.
+        """
         while True:
+            if profile in state.stopped:
+                return state.stopped[profile]
             now = time.monotonic()
             wait = max(state.next_at, state.not_before.get(profile, 0.0)) - now
             if wait <= 0:
                 state.next_at = now + state.interval
-                return
-            await asyncio.sleep(min(wait, 5.0))
+                break
+            await asyncio.sleep(min(wait, 0.5))
+        await self._bucket.take()
+        return None
 
     def _after_response(
         self, state: _HostState, profile: str, status: int, retry_after: str | None
@@ -346,12 +352,13 @@ class Fetcher:
             )
         elif count >= MAX_DISTRESS_PER_IDENTITY:
             state.stopped[profile] = f"stopped after {count} answers of 429/503 (distress)"
-        wait = delay if delay is not None else DEFAULT_BACKOFF_S
-        state.not_before[profile] = max(state.not_before.get(profile, 0.0), now + wait)
         if profile in state.stopped:
             self.stopped_reasons[f"{profile}@{host_key_from_state(self, state)}"] = state.stopped[
                 profile
             ]
+            return
+        wait = delay if delay is not None else DEFAULT_BACKOFF_S
+        state.not_before[profile] = max(state.not_before.get(profile, 0.0), now + wait)
 
     async def _one_hop(
         self,
@@ -365,7 +372,10 @@ class Fetcher:
     ) -> tuple[int, str | None] | None:
         state = self._host(host_key(url))
         async with state.semaphore:
-            await self._pace(state, profile)
+            stopped = await self._pace(state, profile)
+            if stopped is not None:
+                exchange.error = ErrorInfo(kind="other", message=f"not fetched: {stopped}")
+                return None
             headers = {"User-Agent": user_agent, **self.settings.extra_headers}
             t0 = time.monotonic()
             try:
