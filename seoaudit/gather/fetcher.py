@@ -36,6 +36,7 @@ from seoaudit.snapshot import Body, ErrorInfo, Exchange, RedirectHop
 
 Resolver = Callable[[str], list[str]]
 EXCERPT_BYTES = 4096
+PAGE_EXCERPT_BYTES = 1024  # honest-crawl pages: enough for a challenge title, small at 20k pages
 _SLICE = 1024  # compressed bytes fed to a decoder at a time (bounds one step's output)
 MAX_DISTRESS_PER_IDENTITY = 4
 DEFAULT_BACKOFF_S = 2.0
@@ -449,7 +450,7 @@ class Fetcher:
             bytes=len(data),
             wire_bytes=wire,
             sha256=digest.hexdigest(),
-            excerpt=bytes(data[:EXCERPT_BYTES]).decode("utf-8", "replace"),
+            excerpt=bytes(data[: _excerpt_size_for(exchange)]).decode("utf-8", "replace"),
             truncated=truncated,
             content_type=response.headers.get("content-type"),
             charset=response.charset_encoding,
@@ -458,6 +459,11 @@ class Fetcher:
             exchange.error = ErrorInfo(
                 kind="too_large", message=f"body cut at {cap:,} bytes (decoded)"
             )
+
+
+def _excerpt_size_for(exchange: Exchange) -> int:
+    ok = exchange.status is not None and 200 <= exchange.status < 300
+    return PAGE_EXCERPT_BYTES if exchange.purpose == "page" and ok else EXCERPT_BYTES
 
 
 def host_key_from_state(fetcher: Fetcher, state: _HostState) -> str:

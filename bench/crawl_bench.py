@@ -1,0 +1,272 @@
+"""Crawl throughput and memory: `seoaudit gather` beside a minimal Scrapy spider, same run.
+
+Generates a static site of realistic pages (~30 KB, ~60 internal links each), serves it
+from a separate process on 127.0.0.1 (nginx when installed, else a threaded Python
+server), then crawls it in child processes, one crawler at a time, and prints for each:
+pages per wall-second, CPU ms per page (user + sys of the crawler process only), pages per
+CPU-second and peak RSS. Run with more sizes to see whether memory stays flat:
+
+    .venv/bin/pip install -e ".[bench]"        # Scrapy, the peer
+    .venv/bin/python bench/crawl_bench.py --pages 5000 --sizes 2000,10000
+
+No rps ceiling for seoaudit here (a local server we own; the default ceiling would make
+this a sleep benchmark), concurrency 16, one bot, no probes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+WORDS = [
+    "sturdy",
+    "repairable",
+    "goods",
+    "returns",
+    "shipping",
+    "warranty",
+    "cotton",
+    "leather",
+    "canvas",
+    "steel",
+    "oak",
+    "linen",
+    "wool",
+    "waxed",
+    "hand",
+    "stitched",
+    "size",
+    "guide",
+    "care",
+    "instructions",
+    "delivery",
+    "reviews",
+]
+
+
+def generate_site(root: Path, pages: int, *, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    (root / "p").mkdir(parents=True, exist_ok=True)
+    (root / "robots.txt").write_text("User-agent: *\nDisallow: /admin/\n")
+    for i in range(pages):
+        links = "".join(
+            f'<li><a href="/p/{rng.randrange(pages)}.html">Item {j}</a></li>' for j in range(60)
+        )
+        paragraphs = "".join("<p>" + " ".join(rng.choices(WORDS, k=90)) + "</p>" for _ in range(38))
+        html = (
+            f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Product {i}'
+            f'</title><meta name="description" content="Product {i}">'
+            f'<link rel="canonical" href="/p/{i}.html"><link rel="stylesheet" href="/s.css">'
+            f"</head><body><header><nav><ul>{links}</ul></nav></header><main><h1>Product {i}"
+            f"</h1>{paragraphs}</main><footer>Example</footer></body></html>"
+        )
+        (root / "p" / f"{i}.html").write_text(html)
+    (root / "index.html").write_text(
+        "<!doctype html><html><head><title>Home</title></head><body>"
+        + "".join(f'<a href="/p/{i}.html">{i}</a>' for i in range(0, pages, max(1, pages // 60)))
+        + "</body></html>"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+PY_SERVER = textwrap.dedent(
+    """
+    import functools, http.server, sys
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        def log_message(self, *a): pass
+    handler = functools.partial(Quiet, directory=sys.argv[2])
+    http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), handler).serve_forever()
+    """
+)
+
+
+def start_server(root: Path, work: Path) -> tuple[subprocess.Popen[bytes], int, str]:
+    port = _free_port()
+    nginx = shutil.which("nginx")
+    if nginx:
+        conf = work / "nginx.conf"
+        conf.write_text(
+            f"worker_processes 1; daemon off; pid {work}/nginx.pid; error_log {work}/err.log;\n"
+            "events { worker_connections 1024; }\n"
+            f"http {{ access_log off; client_body_temp_path {work}; proxy_temp_path {work};\n"
+            f"  fastcgi_temp_path {work}; uwsgi_temp_path {work}; scgi_temp_path {work};\n"
+            f"  server {{ listen 127.0.0.1:{port}; root {root}; index index.html; }} }}\n"
+        )
+        proc = subprocess.Popen([nginx, "-c", str(conf)], stderr=subprocess.DEVNULL)
+        kind = "nginx"
+    else:
+        proc = subprocess.Popen([sys.executable, "-c", PY_SERVER, str(port), str(root)])
+        kind = "python http.server (nginx not installed)"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return proc, port, kind
+        time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("the bench server did not start")
+
+
+SEOAUDIT_RUN = textwrap.dedent(
+    """
+    import sys
+    from seoaudit.gather.service import GatherOptions, gather
+    from seoaudit.policy import parse_policy_text
+    from seoaudit.registry import load_registry
+    pages = int(sys.argv[2])
+    policy = parse_policy_text(
+        "bots: {required: [googlebot], wanted: [], blocked: []}\\n"
+        f"crawl: {{max_pages: {pages}, max_depth: 50, concurrency: 16, sample_per_bot: 0,"
+        " sitemaps: false, max_time_s: 3600, timeout_s: 30}\\n", "bench.yaml")
+    options = GatherOptions(start_url=sys.argv[1], no_rps_ceiling=True)
+    snap = gather(policy, load_registry(), options)
+    print(sum(1 for e in snap.exchanges if e.purpose == "page" and e.status == 200))
+    """
+)
+
+SCRAPY_SPIDER = textwrap.dedent(
+    """
+    import scrapy
+    class Bench(scrapy.Spider):
+        name = "bench"
+        custom_settings = {
+            "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+            "ROBOTSTXT_OBEY": True, "LOG_LEVEL": "ERROR", "TELNETCONSOLE_ENABLED": False,
+            "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "COOKIES_ENABLED": False,
+            "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+        }
+        def __init__(self, start=None, pages=None, **kw):
+            super().__init__(**kw)
+            self.start_urls = [start]
+            self.custom_settings["CLOSESPIDER_PAGECOUNT"] = int(pages)
+        @classmethod
+        def update_settings(cls, settings):
+            super().update_settings(settings)
+        def parse(self, response):
+            yield {"url": response.url, "title": response.css("title::text").get()}
+            for href in response.css("a::attr(href)").getall():
+                yield response.follow(href, self.parse)
+    """
+)
+
+
+@dataclass
+class Run:
+    name: str
+    pages: int
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+
+    @property
+    def pages_per_cpu_s(self) -> float:
+        return self.pages / self.cpu_s if self.cpu_s else 0.0
+
+
+def run_child(name: str, argv: list[str], pages_hint: int) -> Run:
+    started = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        print(f"{name} failed:\n{err[-2000:]}", file=sys.stderr)
+    pages = pages_hint
+    last = out.strip().splitlines()[-1:] if out.strip() else []
+    if last and last[0].isdigit():
+        pages = int(last[0])
+    return Run(name, pages, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def crawl_seoaudit(url: str, pages: int) -> Run:
+    return run_child(
+        "seoaudit gather", [sys.executable, "-c", SEOAUDIT_RUN, url, str(pages)], pages
+    )
+
+
+def crawl_scrapy(url: str, pages: int, work: Path) -> Run | None:
+    try:
+        import scrapy  # noqa: F401
+    except ImportError:
+        return None
+    spider = work / "bench_spider.py"
+    spider.write_text(SCRAPY_SPIDER)
+    # CLOSESPIDER_PAGECOUNT via -s: the spider's own settings are read before __init__
+    argv = [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"start={url}",
+            "-a", f"pages={pages}", "-s", f"CLOSESPIDER_PAGECOUNT={pages}", "-o",
+            str(work / "items.jsonl")]  # fmt: skip
+    run = run_child("scrapy (minimal spider)", argv, pages)
+    items = work / "items.jsonl"
+    if items.exists():
+        run.pages = sum(1 for _ in items.open())
+        items.unlink()
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=5000, help="site size and crawl size")
+    parser.add_argument("--sizes", default="", help="extra crawl sizes, e.g. 2000,10000")
+    args = parser.parse_args()
+    sizes = [args.pages] + [int(s) for s in args.sizes.split(",") if s.strip()]
+    site_pages = max(sizes) + 10
+    with tempfile.TemporaryDirectory(prefix="seoaudit-bench-") as tmp:
+        work = Path(tmp)
+        root = work / "site"
+        print(f"generating {site_pages:,} pages ...", flush=True)
+        generate_site(root, site_pages)
+        size = sum(f.stat().st_size for f in (root / "p").iterdir()) / site_pages / 1024
+        server, port, kind = start_server(root, work)
+        url = f"http://127.0.0.1:{port}/"
+        print(f"serving with {kind} on {url} (average page {size:.1f} KiB)\n", flush=True)
+        rows: list[Run] = []
+        try:
+            for n in sizes:
+                rows.append(crawl_seoaudit(url, n))
+                peer = crawl_scrapy(url, n, work)
+                if peer is None:
+                    print("scrapy not installed: pip install -e '.[bench]' for the peer run")
+                else:
+                    rows.append(peer)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=10)
+    header = "| crawler | pages | pages/s | CPU ms/page | pages/CPU-s | peak RSS MB |"
+    print(header)
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r.name} | {r.pages:,} | {r.pages / r.wall_s:,.0f} | "
+            f"{1000 * r.cpu_s / max(r.pages, 1):.2f} | {r.pages_per_cpu_s:,.0f} | "
+            f"{r.peak_rss_mb:,.0f} |"
+        )
+    ours = [r for r in rows if r.name.startswith("seoaudit")]
+    peers = [r for r in rows if r.name.startswith("scrapy")]
+    for a, b in zip(ours, peers, strict=False):
+        print(
+            f"\n{a.pages:,} pages: seoaudit {a.pages_per_cpu_s / b.pages_per_cpu_s:.1f}x "
+            f"Scrapy's pages per CPU-second (target >= 3x); peak RSS {a.peak_rss_mb:.0f} MB "
+            "(target < 150 MB)"
+        )
+
+
+if __name__ == "__main__":
+    main()
