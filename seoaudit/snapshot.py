@@ -177,7 +177,9 @@ class PageFacts(_Model):
 class DiscoveredUrl(_Model):
     url: str
     depth: int
-    source: Literal["start", "must_index", "sitemap", "link", "redirect", "canonical"]
+    source: Literal[
+        "start", "must_index", "must_not_index", "sitemap", "link", "redirect", "canonical"
+    ]
 
 
 class SkippedUrl(_Model):

@@ -422,11 +422,11 @@ class _Gatherer:
 
     # -- phase 3: the discovery crawl -----------------------------------------------------
 
-    def _must_index_literals(self) -> list[str]:
-        """Must-index patterns that are plain paths, as URLs on the start origin."""
+    def _must_index_literals(self, key: str = "must_index") -> list[str]:
+        """Policy patterns that are plain paths, as URLs on the start origin."""
         origin = origin_of(self.start)
         urls = []
-        for pattern in self.policy.paths.must_index:
+        for pattern in getattr(self.policy.paths, key):
             if "*" in pattern or not pattern.startswith("/"):
                 continue
             target = normalise_url(origin + pattern.rstrip("$"))
@@ -465,6 +465,8 @@ class _Gatherer:
         enqueue(self.start, 0, "start")
         for url in self._must_index_literals():
             enqueue(url, 0, "must_index")
+        for url in self._must_index_literals("must_not_index"):
+            enqueue(url, 0, "must_not_index")
         for url in self.sitemap_urls:
             enqueue(url, 1, "sitemap")
         self.stats.planned_pages = self.max_pages
@@ -510,14 +512,31 @@ class _Gatherer:
         path = path_of(url)
         return any(regex.match(path) for regex in self._must_index_regexes)
 
+    def _round_robin_by_pattern(self, urls: list[str]) -> list[str]:
+        """Take URLs pattern by pattern in turn, so a small sample covers every section."""
+        groups: dict[int, list[str]] = {}
+        for url in urls:
+            path = path_of(url)
+            index = next((i for i, rx in enumerate(self._must_index_regexes) if rx.match(path)), -1)
+            groups.setdefault(index, []).append(url)
+        out: list[str] = []
+        queues = [deque(g) for g in groups.values()]
+        while queues:
+            for queue in list(queues):
+                out.append(queue.popleft())
+                if not queue:
+                    queues.remove(queue)
+        return out
+
     def probe_sample(self) -> list[str]:
         """Must-index URLs first, then sitemap URLs, then crawled pages: the ones that matter."""
         limit = self.policy.crawl.sample_per_bot
         crawled = [d.url for d in self.snapshot.crawl.discovered]
         ordered: list[str] = []
         ordered += self._must_index_literals()
-        ordered += [u for u in crawled if self._must_index_match(u)]
-        ordered += [u for u in self.sitemap_urls if self._must_index_match(u)]
+        ordered += self._round_robin_by_pattern(
+            [u for u in dict.fromkeys(crawled + self.sitemap_urls) if self._must_index_match(u)]
+        )
         ordered += self.sitemap_urls
         ordered += self.html_pages
         sample = [u for u in dict.fromkeys(ordered) if in_scope(u, self.hosts)]
