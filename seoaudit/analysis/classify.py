@@ -209,6 +209,10 @@ def classify_exchange(
 ) -> Classification:
     if exchange.error is not None and exchange.status is None:
         return Classification("error", signals=[f"{exchange.error.kind}: {exchange.error.message}"])
+    if exchange.error is not None and exchange.error.kind in ("reset", "timeout", "protocol"):
+        return Classification(
+            "error", signals=[f"{exchange.error.kind}: {exchange.error.message}"], status=exchange.status
+        )
     if exchange.error is not None and exchange.error.kind in ("redirect_limit", "redirect_loop"):
         return Classification("redirect", signals=[exchange.error.message], status=exchange.status)
     return classify_response(

@@ -1,0 +1,81 @@
+"""PF002: the share of 5xx answers to crawler requests is above performance.max_error_rate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
+from seoaudit.rules.common import HTTP_ERRORS_DOC, host_subject
+from seoaudit.rules.context import RuleContext
+
+CRAWLER_PROFILES_PREFIX = ("bot:", "seoaudit")
+
+
+def check(ctx: RuleContext) -> Iterator[Check]:
+    limit = ctx.policy.performance.max_error_rate
+    subject = host_subject(ctx.snapshot.start_url)
+    answered = [
+        e
+        for e in ctx.snapshot.exchanges
+        if e.purpose in ("page", "probe") and e.status is not None
+        and e.profile.startswith(CRAWLER_PROFILES_PREFIX)
+    ]  # fmt: skip
+    if not answered:
+        yield inconclusive(subject, "no crawler page requests were answered")
+        return
+    errors = [e for e in answered if e.status >= 500]
+    share = len(errors) / len(answered)
+    if share <= limit:
+        yield passed(subject, f"{share:.1%} 5xx")
+        return
+    urls = sorted({e.url for e in errors})
+    yield failed(
+        subject,
+        message=(
+            f"{len(errors)} of {len(answered)} crawler requests ({share:.1%}) got 5xx; "
+            f"policy allows {limit:.1%}"
+        ),
+        cost=(
+            "Google lowers its crawl rate when it sees server errors and drops URLs that keep "
+            f"failing; {len(urls)} URL(s) failed: {', '.join(urls[:4])}"
+            + (f" (+{len(urls) - 4} more)" if len(urls) > 4 else "")
+        ),
+        evidence=[
+            {
+                "kind": "errors",
+                "statuses": sorted({e.status for e in errors}),
+                "exchange_ids": [e.id for e in errors[:10]],
+                "urls": urls[:10],
+            }
+        ],
+        fix_summary="Fix the failing URLs; use 503 + Retry-After only for planned, short outages.",
+        fix_steps={
+            "infra": [
+                "Check origin logs for the failing URLs and fix the errors",
+                "During maintenance answer 503 with Retry-After, never 500, and never on robots.txt",
+            ],
+            "seo": ["Monitor Search Console's server error reports"],
+        },
+        protection_cost="None.",
+        pattern="5xx-share",
+    )
+
+
+RULE = Rule(
+    code="PF002",
+    slug="server-errors-during-crawl",
+    title="5xx share of crawler requests above performance.max_error_rate",
+    severity="warning",
+    owner="infra",
+    protection="origin_capacity",
+    docs=RuleDocs(
+        what="Counts 5xx answers among page requests made as the honest agent and as each bot.",
+        why="Server errors make Google crawl less and eventually drop failing URLs.",
+        why_happens="Overloaded origins, broken templates, or maintenance pages served as 500.",
+        example="/products/p21 → 500, /products/p22 → 502 (2 of 150 requests, 1.3%)",
+        fix="Fix the errors; use 503 + Retry-After for planned outages.",
+        gives_up="Nothing.",
+        references=(HTTP_ERRORS_DOC, "crawler-facts §3"),
+    ),
+    check=check,
+)
