@@ -211,7 +211,9 @@ def classify_exchange(
         return Classification("error", signals=[f"{exchange.error.kind}: {exchange.error.message}"])
     if exchange.error is not None and exchange.error.kind in ("reset", "timeout", "protocol"):
         return Classification(
-            "error", signals=[f"{exchange.error.kind}: {exchange.error.message}"], status=exchange.status
+            "error",
+            signals=[f"{exchange.error.kind}: {exchange.error.message}"],
+            status=exchange.status,
         )
     if exchange.error is not None and exchange.error.kind in ("redirect_limit", "redirect_loop"):
         return Classification("redirect", signals=[exchange.error.message], status=exchange.status)
