@@ -4,6 +4,7 @@ One module per command group; each calls `app.command()` / `app.add_typer()` at 
 """
 
 from seoaudit.cli import (  # noqa: F401
+    audit_cmd,
     bots_cmd,
     gather_cmd,
     policy_cmd,

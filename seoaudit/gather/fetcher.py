@@ -302,6 +302,15 @@ class Fetcher:
             return ErrorInfo(kind="other", message=f"not fetched: {reason}")
         return None
 
+    async def _wait_retry_after(self, state: _HostState, profile: str) -> str | None:
+        while True:
+            if profile in state.stopped:
+                return state.stopped[profile]
+            wait = state.not_before.get(profile, 0.0) - time.monotonic()
+            if wait <= 0:
+                return None
+            await asyncio.sleep(min(wait, 0.5))
+
     async def _pace(self, state: _HostState, profile: str) -> str | None:
         """Wait for the host's current rate and any Retry-After, then the global bucket.
 
@@ -372,6 +381,10 @@ class Fetcher:
         body: bytearray,
     ) -> tuple[int, str | None] | None:
         state = self._host(host_key(url))
+        stopped = await self._wait_retry_after(state, profile)  # without holding a slot
+        if stopped is not None:
+            exchange.error = ErrorInfo(kind="other", message=f"not fetched: {stopped}")
+            return None
         async with state.semaphore:
             stopped = await self._pace(state, profile)
             if stopped is not None:

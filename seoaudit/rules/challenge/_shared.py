@@ -73,7 +73,7 @@ def waf_fix(bot: str, vendor: str | None) -> dict[str, list[str]]:
     where = f"{vendor} " if vendor else "the WAF / bot-management "
     return {
         "infra": [
-            f"In {where}rules, allow verified {bot}: {EXEMPT_VERIFIED.lower()}",
+            f"In {where}rules, allow verified {bot}. {EXEMPT_VERIFIED}",
             "Keep the challenge for unverified agents claiming to be crawlers",
             "To limit load, answer 429/503 with Retry-After instead of a block or challenge",
         ],

@@ -1,0 +1,210 @@
+"""`seoaudit audit`, `evaluate`, `report` and `demo`: the main job and its stages."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import typer
+
+from seoaudit.cli.common import console, load_policy_option
+from seoaudit.cli.main import app
+
+FORMAT_HELP = (
+    "Output format(s): terminal json sarif junit github markdown html (repeat or comma-separate)."
+)
+OUTPUT_HELP = "Write to this file (one format) or directory (several); JSON is always written too."
+FAIL_ON_HELP = (
+    "Exit 1 when a finding at or above this severity is found: error, warning, info, never."
+)
+BASELINE_HELP = "A previous result JSON: gate only on findings whose fingerprint is new."
+
+
+def _stdout_style() -> tuple[int, bool]:
+    width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 0
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return max(80, min(width, 140)), color
+
+
+def _request(formats, output, fail_on, baseline, quiet):  # type: ignore[no-untyped-def]
+    from seoaudit.service import OutputRequest, parse_formats
+
+    width, color = _stdout_style()
+    return OutputRequest(
+        formats=parse_formats(formats),
+        output=output,
+        fail_on=fail_on.lower(),
+        baseline=baseline,
+        quiet=quiet,
+        width=width,
+        color=color,
+    )
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[object]:
+    from seoaudit.gather.progress import GatherProgress, wants_progress
+
+    if enabled and wants_progress(False):
+        with GatherProgress(console(stderr=True)) as progress:
+            yield progress
+    else:
+        yield None
+
+
+def _finish(delivered) -> None:  # type: ignore[no-untyped-def]
+    from seoaudit.service import emit
+
+    emit(delivered)
+    if delivered.exit_code:
+        raise typer.Exit(delivered.exit_code)
+
+
+@app.command("audit")
+def audit_command(
+    url: str | None = typer.Argument(None, help="Start URL (default: site.start in the policy)."),
+    policy: str | None = typer.Option(None, "--policy", "-p", help="The policy (rules.yaml)."),
+    formats: list[str] | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
+    output: Path | None = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
+    fail_on: str = typer.Option("error", "--fail-on", help=FAIL_ON_HELP),
+    baseline: Path | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
+    max_pages: int | None = typer.Option(None, "--max-pages", min=1, help="Pages to crawl."),
+    concurrency: int | None = typer.Option(None, "--concurrency", min=1, max=64),
+    max_rps: float | None = typer.Option(
+        None, "--max-rps", min=0.01, max=1000, help="Global requests-per-second ceiling."
+    ),
+    probe_rate: bool = typer.Option(
+        False, "--probe-rate", help="Run the active rate probe (opt-in, capped)."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+) -> None:
+    """Audit a site: where do uptime protections and crawler visibility collide?"""
+    from seoaudit.gather.service import GatherOptions
+    from seoaudit.registry import load_registry
+    from seoaudit.service import AuditRun, deliver, gather_and_evaluate
+
+    request = _request(formats, output, fail_on, baseline, quiet)
+    loaded = load_policy_option(policy)  # exits 2 on a bad policy, before any request
+    if baseline is not None and not baseline.exists():
+        from seoaudit.errors import UsageError
+
+        raise UsageError(f"{baseline}: baseline file not found")
+    options = GatherOptions(
+        start_url=url,
+        max_pages=max_pages,
+        concurrency=concurrency,
+        max_rps=max_rps,
+        probe_rate=probe_rate,
+    )
+    with _progress(not (quiet or no_progress)) as progress:
+        result = gather_and_evaluate(
+            AuditRun(loaded, load_registry(), options, policy_path=policy, progress=progress)  # type: ignore[arg-type]
+        )
+    _finish(deliver(result, request))
+
+
+@app.command("evaluate")
+def evaluate_command(
+    snapshot: Path = typer.Argument(..., help="A snapshot from `seoaudit gather`."),
+    policy: str | None = typer.Option(None, "--policy", "-p", help="The policy (rules.yaml)."),
+    formats: list[str] | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
+    output: Path | None = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
+    fail_on: str = typer.Option("error", "--fail-on", help=FAIL_ON_HELP),
+    baseline: Path | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
+) -> None:
+    """Judge a saved snapshot against a policy, offline."""
+    from seoaudit.registry import load_registry
+    from seoaudit.rules.engine import evaluate
+    from seoaudit.service import deliver, load_snapshot
+
+    request = _request(formats, output, fail_on, baseline, quiet)
+    loaded = load_policy_option(policy)
+    snap = load_snapshot(snapshot)
+    result = evaluate(snap, loaded, load_registry(), policy_path=policy)
+    _finish(deliver(result, request))
+
+
+@app.command("report")
+def report_command(
+    result_file: Path = typer.Argument(..., metavar="RESULT", help="A result JSON."),
+    formats: list[str] | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
+    output: Path | None = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
+    fail_on: str | None = typer.Option(None, "--fail-on", help=FAIL_ON_HELP),
+    baseline: Path | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
+) -> None:
+    """Re-render a saved result in any format (no network). Exit code follows the gate."""
+    from seoaudit.service import deliver, load_result
+
+    result = load_result(result_file)
+    request = _request(formats, output, fail_on or result.gate.fail_on, baseline, quiet)
+    _finish(deliver(result, request))
+
+
+def demo_policy_path() -> Path:
+    """The repository's rules.yaml when run from a checkout, else the packaged copy."""
+    here = Path.cwd() / "rules.yaml"
+    if here.is_file() and (Path.cwd() / "seoaudit" / "scenarios").is_dir():
+        return here
+    from importlib import resources
+
+    return Path(str(resources.files("seoaudit").joinpath("data/rules.yaml")))
+
+
+@app.command("demo")
+def demo_command(
+    formats: list[str] | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
+    output: Path | None = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
+    keep_serving: bool = typer.Option(
+        False, "--keep-serving", help="Leave the demo site up after the audit (Ctrl-C stops)."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+) -> None:
+    """Serve the demo shop on 127.0.0.1, audit it, and show the report (no network needed)."""
+    from seoaudit.gather.service import GatherOptions
+    from seoaudit.policy import load_policy
+    from seoaudit.registry import load_registry
+    from seoaudit.scenarios import ScenarioServer, load_scenario
+    from seoaudit.service import AuditRun, deliver, emit, gather_and_evaluate
+
+    request = _request(formats, output, "never", None, quiet)
+    policy_path = demo_policy_path()
+    policy = load_policy(str(policy_path))
+    # The demo shop is a local server we own: a high ceiling keeps the demo quick, and the
+    # sample covers every section of the ~60-page shop.
+    policy.crawl.max_rps = 1000.0
+    policy.crawl.concurrency = 16
+    policy.crawl.sample_per_bot = 80
+    err = console(stderr=True)
+    with ScenarioServer(load_scenario("demo")) as server:
+        if not quiet:
+            err.print(
+                f"demo: the Example Shop is served on {server.url} (127.0.0.1 only); auditing "
+                f"it with {policy_path.name} at up to 1000 req/s (a real audit defaults to 5)"
+            )
+        with _progress(not (quiet or no_progress)) as progress:
+            result = gather_and_evaluate(
+                AuditRun(
+                    policy,
+                    load_registry(),
+                    GatherOptions(start_url=server.url, private_ok=True),
+                    policy_path=str(policy_path.name),
+                    progress=progress,  # type: ignore[arg-type]
+                )
+            )
+        delivered = deliver(result, request)
+        emit(delivered)
+        if keep_serving:
+            err.print(f"demo: still serving on {server.url}; press Ctrl-C to stop")
+            with contextlib.suppress(KeyboardInterrupt):
+                while True:
+                    time.sleep(1)

@@ -1,0 +1,163 @@
+"""The audit service the CLI is a thin layer over: policy → gather → evaluate → gate → outputs.
+
+Every entry point (``audit``, ``evaluate``, ``report``, ``demo``) ends in ``deliver``, so
+outputs, the gate and exit codes behave the same whichever stage the result came from.
+Files are written atomically; the JSON result is always written when any file is.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seoaudit.atomic import write_atomic
+from seoaudit.errors import UsageError
+from seoaudit.report import RenderOptions, get_reporter
+from seoaudit.result import AuditResult, gate_counts
+from seoaudit.snapshot import Snapshot
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+@dataclass
+class OutputRequest:
+    formats: list[str] = field(default_factory=lambda: ["terminal"])
+    output: Path | None = None
+    fail_on: str = "error"
+    baseline: Path | None = None
+    quiet: bool = False
+    width: int = 100
+    color: bool = False
+
+
+@dataclass
+class Delivered:
+    result: AuditResult
+    exit_code: int
+    written: list[Path] = field(default_factory=list)
+    stdout: str = ""
+
+
+def parse_formats(values: list[str] | None) -> list[str]:
+    """``-f sarif -f junit`` and ``-f sarif,junit`` both work; names are checked early."""
+    formats: list[str] = []
+    for value in values or ["terminal"]:
+        for name in value.split(","):
+            name = name.strip().lower()
+            if name and name not in formats:
+                get_reporter(name)  # raises UsageError with the valid names
+                formats.append(name)
+    return formats or ["terminal"]
+
+
+def apply_gate(result: AuditResult, fail_on: str, baseline: Path | None) -> None:
+    if fail_on not in FAIL_ON:
+        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+    new_only = None
+    if baseline is not None:
+        old = load_result(baseline)
+        known = {f.fingerprint for f in old.findings}
+        new_only = {f.fingerprint for f in result.findings if f.fingerprint not in known}
+        result.gate.baseline = str(baseline)
+    result.gate.fail_on = fail_on  # type: ignore[assignment]
+    result.gate.counted = gate_counts(result.findings, fail_on, new_only)
+    result.gate.failed = result.gate.counted > 0
+
+
+def load_result(path: Path) -> AuditResult:
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    return AuditResult.from_json(text, source=str(path))
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    return Snapshot.from_json(text, source=str(path))
+
+
+def _targets(request: OutputRequest) -> list[tuple[str, Path | None]]:
+    """(format, file or None for stdout) per format."""
+    formats = request.formats
+    out = request.output
+    if out is None:
+        files = [f for f in formats if f != "terminal"]
+        if len(files) > 1:
+            raise UsageError("several file formats need --output DIR")
+        return [(f, None) for f in formats]
+    if len(formats) == 1 and (out.suffix or not out.is_dir()) and not str(out).endswith("/"):
+        fmt = formats[0]
+        targets: list[tuple[str, Path | None]] = [(fmt, out)]
+        if fmt != "json":
+            targets.append(("json", out.with_name(out.stem + ".result.json")))
+        return targets
+    directory = out
+    targets = [(f, directory / f"seoaudit.{get_reporter(f).extension}") for f in formats]
+    if "json" not in formats:
+        targets.append(("json", directory / "seoaudit.json"))
+    return targets
+
+
+def deliver(result: AuditResult, request: OutputRequest) -> Delivered:
+    apply_gate(result, request.fail_on, request.baseline)
+    options = RenderOptions(width=request.width, color=request.color, quiet=request.quiet)
+    written: list[Path] = []
+    stdout_parts: list[str] = []
+    for fmt, path in _targets(request):
+        reporter = get_reporter(fmt)
+        file_options = RenderOptions(width=request.width, color=False, quiet=False)
+        text = reporter.render(result, options if path is None else file_options)
+        if path is None:
+            stdout_parts.append(text)
+        else:
+            write_atomic(path, text)
+            written.append(path)
+    if request.output is not None and "terminal" not in request.formats:
+        # a file run still says where the files went and what the gate decided
+        from seoaudit.report.terminal import verdict_line
+
+        if not request.quiet:
+            stdout_parts.append("".join(f"wrote {p}\n" for p in written))
+        stdout_parts.append(verdict_line(result) + "\n")
+    code = 3 if not result.complete else (1 if result.gate.failed else 0)
+    return Delivered(result, code, written, "".join(stdout_parts))
+
+
+@dataclass
+class AuditRun:
+    policy: Any
+    registry: Any
+    gather_options: Any
+    policy_path: str | None = None
+    progress: Callable[..., None] | None = None
+
+
+def gather_and_evaluate(run: AuditRun) -> AuditResult:
+    from seoaudit.gather.service import gather
+    from seoaudit.rules.engine import evaluate
+
+    snapshot = gather(
+        run.policy,
+        run.registry,
+        run.gather_options,
+        progress=run.progress,
+        policy_path=run.policy_path,
+    )
+    return evaluate(snapshot, run.policy, run.registry, policy_path=run.policy_path)
+
+
+def emit(delivered: Delivered) -> None:
+    if delivered.stdout:
+        sys.stdout.write(delivered.stdout)
+        sys.stdout.flush()
