@@ -167,7 +167,7 @@ class AuditResult(_Model):
 def fingerprint(
     rule: str, url_or_host: str | None, bot: str | None, pattern: str | None = None
 ) -> str:
-    """Stable id of a finding: rule + host (no port, no scheme) + path or pattern + bot.
+    """Stable id of a finding: rule + host (no port, no scheme) + path + pattern + bot.
 
     Ports are dropped on purpose: the same conflict found on a scenario server started on
     another port, or behind another scheme, is the same finding for baselines.
@@ -179,7 +179,7 @@ def fingerprint(
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
-    key = "\x1f".join([rule, host, pattern if pattern is not None else path, (bot or "*").lower()])
+    key = "\x1f".join([rule, host, path, pattern or "", (bot or "*").lower()])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 

@@ -103,7 +103,10 @@ def _targets(request: OutputRequest) -> list[tuple[str, Path | None]]:
             targets.append(("json", out.with_name(out.stem + ".result.json")))
         return targets
     directory = out
-    targets = [(f, directory / f"seoaudit.{get_reporter(f).extension}") for f in formats]
+    targets = [
+        (f, None if f == "terminal" else directory / f"seoaudit.{get_reporter(f).extension}")
+        for f in formats
+    ]
     if "json" not in formats:
         targets.append(("json", directory / "seoaudit.json"))
     return targets
