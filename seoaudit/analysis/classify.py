@@ -39,7 +39,9 @@ SIGNATURES: tuple[Signature, ...] = (
     ),
     Signature("AWS WAF", "challenge", header=("x-amzn-waf-action", r"^(challenge|captcha)$")),
     Signature("AWS WAF", "block", header=("x-amzn-waf-action", r"^block$")),
-    Signature("Akamai", "block", body=r"Reference #18\.[0-9a-f]+\.|errors\.edgesuite\.net"),
+    # Akamai writes its denial page with HTML entities: "Reference&#32;&#35;18&#46;…"
+    Signature("Akamai", "block", body=r"Reference(?:\s|&#32;)(?:#|&#35;)18(?:\.|&#46;)[0-9a-f]+"),
+    Signature("Akamai", "block", body=r"errors(?:\.|&#46;)edgesuite(?:\.|&#46;)net"),
     Signature("Imperva", "block", body=r"Incapsula incident ID|_Incapsula_Resource"),
     Signature("DataDome", "challenge", body=r"geo\.captcha-delivery\.com|ct\.captcha-delivery"),
     Signature("DataDome", "block", header=("x-datadome", r"^protected$")),

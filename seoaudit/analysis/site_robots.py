@@ -253,7 +253,8 @@ def sitemap_urls(ctx: RuleContext) -> list[str]:
 
 
 def origins(ctx: RuleContext) -> list[str]:
-    return sorted({r.origin for r in ctx.snapshot.robots})
+    """Origins with a robots.txt fetch, and always the start origin (unfetched → inconclusive)."""
+    return sorted({r.origin for r in ctx.snapshot.robots} | {origin_of(ctx.snapshot.start_url)})
 
 
 def policy_bots(ctx: RuleContext, *roles: str) -> list[str]:
