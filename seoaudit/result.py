@@ -73,6 +73,7 @@ class Finding(_Model):
     fingerprint: str
     waived: bool = False
     waiver: dict[str, Any] | None = None  # the waiver that applied (owner, reason, expires)
+    policy_line: int | None = None  # the policy line behind this finding (SARIF locations)
 
 
 class Outcome(_Model):

@@ -7,6 +7,7 @@ Files are written atomically; the JSON result is always written when any file is
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ class OutputRequest:
     output: Path | None = None
     fail_on: str = "error"
     baseline: Path | None = None
+    robots_file: str | None = None
     quiet: bool = False
     width: int = 100
     color: bool = False
@@ -112,14 +114,29 @@ def _targets(request: OutputRequest) -> list[tuple[str, Path | None]]:
     return targets
 
 
+def append_step_summary(path: Path, result: AuditResult) -> None:
+    """GitHub's job summary is one file the whole job appends to; a failure only warns."""
+    text = get_reporter("markdown").render(result, RenderOptions())
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    except OSError as exc:
+        sys.stderr.write(f"warning: could not append the GitHub step summary: {exc.strerror}\n")
+
+
 def deliver(result: AuditResult, request: OutputRequest) -> Delivered:
     apply_gate(result, request.fail_on, request.baseline)
-    options = RenderOptions(width=request.width, color=request.color, quiet=request.quiet)
+    options = RenderOptions(
+        width=request.width,
+        color=request.color,
+        quiet=request.quiet,
+        robots_file=request.robots_file,
+    )
     written: list[Path] = []
     stdout_parts: list[str] = []
     for fmt, path in _targets(request):
         reporter = get_reporter(fmt)
-        file_options = RenderOptions(width=request.width, color=False, quiet=False)
+        file_options = RenderOptions(width=request.width, robots_file=request.robots_file)
         text = reporter.render(result, options if path is None else file_options)
         if path is None:
             stdout_parts.append(text)
@@ -133,6 +150,9 @@ def deliver(result: AuditResult, request: OutputRequest) -> Delivered:
         if not request.quiet:
             stdout_parts.append("".join(f"wrote {p}\n" for p in written))
         stdout_parts.append(verdict_line(result) + "\n")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if "github" in request.formats and summary:
+        append_step_summary(Path(summary), result)
     code = 3 if not result.complete else (1 if result.gate.failed else 0)
     return Delivered(result, code, written, "".join(stdout_parts))
 

@@ -23,6 +23,9 @@ FAIL_ON_HELP = (
     "Exit 1 when a finding at or above this severity is found: error, warning, info, never."
 )
 BASELINE_HELP = "A previous result JSON: gate only on findings whose fingerprint is new."
+ROBOTS_FILE_HELP = (
+    "The repository's robots.txt: SARIF/GitHub annotations of robots findings point at it."
+)
 
 
 def _stdout_style() -> tuple[int, bool]:
@@ -32,7 +35,7 @@ def _stdout_style() -> tuple[int, bool]:
     return max(80, min(width, 140)), color
 
 
-def _request(formats, output, fail_on, baseline, quiet):  # type: ignore[no-untyped-def]
+def _request(formats, output, fail_on, baseline, quiet, robots_file=None):  # type: ignore[no-untyped-def]
     from seoaudit.service import OutputRequest, parse_formats
 
     width, color = _stdout_style()
@@ -41,6 +44,7 @@ def _request(formats, output, fail_on, baseline, quiet):  # type: ignore[no-unty
         output=output,
         fail_on=fail_on.lower(),
         baseline=baseline,
+        robots_file=robots_file,
         quiet=quiet,
         width=width,
         color=color,
@@ -74,6 +78,7 @@ def audit_command(
     output: Path | None = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
     fail_on: str = typer.Option("error", "--fail-on", help=FAIL_ON_HELP),
     baseline: Path | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
+    robots_file: str | None = typer.Option(None, "--robots-file", help=ROBOTS_FILE_HELP),
     max_pages: int | None = typer.Option(None, "--max-pages", min=1, help="Pages to crawl."),
     concurrency: int | None = typer.Option(None, "--concurrency", min=1, max=64),
     max_rps: float | None = typer.Option(
@@ -90,7 +95,7 @@ def audit_command(
     from seoaudit.registry import load_registry
     from seoaudit.service import AuditRun, deliver, gather_and_evaluate
 
-    request = _request(formats, output, fail_on, baseline, quiet)
+    request = _request(formats, output, fail_on, baseline, quiet, robots_file)
     loaded = load_policy_option(policy)  # exits 2 on a bad policy, before any request
     if baseline is not None and not baseline.exists():
         from seoaudit.errors import UsageError
@@ -118,6 +123,7 @@ def evaluate_command(
     output: Path | None = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
     fail_on: str = typer.Option("error", "--fail-on", help=FAIL_ON_HELP),
     baseline: Path | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
+    robots_file: str | None = typer.Option(None, "--robots-file", help=ROBOTS_FILE_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
 ) -> None:
     """Judge a saved snapshot against a policy, offline."""
@@ -125,7 +131,7 @@ def evaluate_command(
     from seoaudit.rules.engine import evaluate
     from seoaudit.service import deliver, load_snapshot
 
-    request = _request(formats, output, fail_on, baseline, quiet)
+    request = _request(formats, output, fail_on, baseline, quiet, robots_file)
     loaded = load_policy_option(policy)
     snap = load_snapshot(snapshot)
     result = evaluate(snap, loaded, load_registry(), policy_path=policy)
@@ -139,13 +145,16 @@ def report_command(
     output: Path | None = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
     fail_on: str | None = typer.Option(None, "--fail-on", help=FAIL_ON_HELP),
     baseline: Path | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
+    robots_file: str | None = typer.Option(None, "--robots-file", help=ROBOTS_FILE_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
 ) -> None:
     """Re-render a saved result in any format (no network). Exit code follows the gate."""
     from seoaudit.service import deliver, load_result
 
     result = load_result(result_file)
-    request = _request(formats, output, fail_on or result.gate.fail_on, baseline, quiet)
+    request = _request(
+        formats, output, fail_on or result.gate.fail_on, baseline, quiet, robots_file
+    )
     _finish(deliver(result, request))
 
 

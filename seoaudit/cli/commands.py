@@ -6,6 +6,7 @@ One module per command group; each calls `app.command()` / `app.add_typer()` at 
 from seoaudit.cli import (  # noqa: F401
     audit_cmd,
     bots_cmd,
+    diff_cmd,
     gather_cmd,
     policy_cmd,
     robots_cmd,

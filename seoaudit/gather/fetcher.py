@@ -36,7 +36,7 @@ from seoaudit.snapshot import Body, ErrorInfo, Exchange, RedirectHop
 
 Resolver = Callable[[str], list[str]]
 EXCERPT_BYTES = 4096
-PAGE_EXCERPT_BYTES = 1024  # honest-crawl pages: enough for a challenge title, small at 20k pages
+PAGE_EXCERPT_BYTES = 512  # honest-crawl pages: enough for a challenge title, small at 20k pages
 _SLICE = 1024  # compressed bytes fed to a decoder at a time (bounds one step's output)
 MAX_DISTRESS_PER_IDENTITY = 4
 DEFAULT_BACKOFF_S = 2.0

@@ -62,7 +62,7 @@ ASSET_MAX_BYTES = 64 * 1024
 MAX_ASSETS = 12
 MAX_CANONICAL_TARGETS = 40
 MAX_SKIPPED_SAMPLE = 200
-STORED_OUTLINKS = 25  # per page in the snapshot: memory stays flat on big sites
+STORED_OUTLINKS = 10  # per page in the snapshot: memory stays flat on big sites
 _ERROR_KINDS_UNREACHABLE = {"connect", "dns", "timeout", "tls", "reset"}
 
 
@@ -489,6 +489,8 @@ class _Gatherer:
             for link in facts.outlinks:
                 enqueue(link, depth + 1, "link")
             del facts.outlinks[STORED_OUTLINKS:]  # the frontier saw them all; keep a sample
+            if not self._must_index_match(url):
+                del facts.assets[STORED_OUTLINKS:]  # only must-index pages' assets are probed
 
         workers = max(1, self.settings.concurrency)
         running: set[asyncio.Task[None]] = set()

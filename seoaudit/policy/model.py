@@ -66,15 +66,19 @@ class Paths(_Section):
 
 
 class Crawl(_Section):
-    max_pages: int = Field(200, ge=1, le=100_000)
-    max_depth: int = Field(5, ge=0, le=50)
-    concurrency: int = Field(4, ge=1, le=64)
+    max_pages: int = Field(200, ge=1, le=100_000, description="Pages the discovery crawl fetches.")
+    max_depth: int = Field(5, ge=0, le=50, description="Link depth from the start URL.")
+    concurrency: int = Field(4, ge=1, le=64, description="Requests in flight per host.")
     max_rps: float = Field(5.0, gt=0, le=1000, description="Global requests-per-second ceiling.")
     timeout_s: float = Field(10.0, gt=0, le=300, description="Per request, all phases.")
-    max_body_kib: int = Field(2048, ge=1, le=65_536)
-    sitemaps: bool = True
-    sample_per_bot: int = Field(50, ge=0, le=10_000)
-    max_redirects: int = Field(10, ge=0, le=30)
+    max_body_kib: int = Field(
+        2048, ge=1, le=65_536, description="Bodies are cut here (after decompression)."
+    )
+    sitemaps: bool = Field(True, description="Read sitemaps and queue their URLs.")
+    sample_per_bot: int = Field(
+        50, ge=0, le=10_000, description="URLs fetched as each bot, the browser and an unknown bot."
+    )
+    max_redirects: int = Field(10, ge=0, le=30, description="Redirect hops for pages.")
     max_time_s: float = Field(300.0, gt=0, le=86_400, description="Whole run.")
     user_agent: str | None = Field(None, description="Override the honest seoaudit agent.")
     headers: dict[str, str] = Field(
@@ -85,26 +89,35 @@ class Crawl(_Section):
 
 
 class Robots(_Section):
-    max_crawl_delay_s: float = Field(10.0, ge=0)
-    require_sitemap: bool = True
+    max_crawl_delay_s: float = Field(10.0, ge=0, description="Crawl-delay above this is RB005.")
+    require_sitemap: bool = Field(True, description="robots.txt must declare a Sitemap (SM004).")
 
 
 class Rate(_Section):
     min_rps: float = Field(1.0, gt=0, description="Rate each required bot must be allowed.")
     probe: bool = Field(False, description="Run the active rate probe (opt-in).")
-    probe_max_requests: int = Field(50, ge=1, le=500)
-    probe_max_rps: float = Field(8.0, gt=0, le=PROBE_RPS_HARD_CEILING)
-    max_retry_after_s: float = Field(3600.0, ge=0)
-    recrawl_days: float = Field(14.0, gt=0)
+    probe_max_requests: int = Field(50, ge=1, le=500, description="Probe requests per bot.")
+    probe_max_rps: float = Field(
+        8.0,
+        gt=0,
+        le=PROBE_RPS_HARD_CEILING,
+        description="Top of the probe's ramp (never above 20).",
+    )
+    max_retry_after_s: float = Field(3600.0, ge=0, description="Retry-After above this is RL003.")
+    recrawl_days: float = Field(
+        14.0, gt=0, description="Days a full recrawl may take (RB005, RL005)."
+    )
 
 
 class Indexing(_Section):
-    max_redirect_hops: int = Field(2, ge=0, le=20)
+    max_redirect_hops: int = Field(
+        2, ge=0, le=20, description="Redirect hops a must-index URL may take."
+    )
 
 
 class Performance(_Section):
-    max_ttfb_ms: float = Field(800.0, gt=0)
-    max_error_rate: float = Field(0.01, ge=0, le=1)
+    max_ttfb_ms: float = Field(800.0, gt=0, description="Crawler TTFB p75 above this is PF001.")
+    max_error_rate: float = Field(0.01, ge=0, le=1, description="5xx share above this is PF002.")
 
 
 class RuleSetting(_Section):
@@ -132,7 +145,7 @@ class PolicySource(BaseModel):
 
 
 class Policy(_Section):
-    version: Literal[1] = 1
+    version: Literal[1] = Field(1, description="Policy format version.")
     site: Site = Field(default_factory=Site)
     bots: Bots = Field(default_factory=Bots)
     paths: Paths = Field(default_factory=Paths)
@@ -141,8 +154,14 @@ class Policy(_Section):
     rate: Rate = Field(default_factory=Rate)
     indexing: Indexing = Field(default_factory=Indexing)
     performance: Performance = Field(default_factory=Performance)
-    rules: dict[str, RuleSetting | Literal["disable"]] = Field(default_factory=dict)
-    waivers: list[Waiver] = Field(default_factory=list)
+    rules: dict[str, RuleSetting | Literal["disable"]] = Field(
+        default_factory=dict,
+        description="Per rule code, slug or family: {severity: ...} or disable.",
+    )
+    waivers: list[Waiver] = Field(
+        default_factory=list,
+        description="Accepted exceptions: rule, url, bot, owner, reason, expires.",
+    )
 
     _source: PolicySource = PrivateAttr(default_factory=PolicySource)
     _secrets: tuple[str, ...] = PrivateAttr(default=())

@@ -85,7 +85,9 @@ def _matching_waiver(policy: Any, rule: Rule, subject: Subject) -> Any | None:
     return next((w for w in waivers if waiver_matches(w, rule.code, path, subject.bot)), None)
 
 
-def _finding(rule: Rule, check: Check, severity: str, waiver: Any | None) -> Finding:
+def _finding(
+    rule: Rule, check: Check, severity: str, waiver: Any | None, policy: Any = None
+) -> Finding:
     subject = check.subject
     return Finding(
         rule=rule.code,
@@ -108,7 +110,50 @@ def _finding(rule: Rule, check: Check, severity: str, waiver: Any | None) -> Fin
         fingerprint=fingerprint(rule.code, subject.url or subject.host, subject.bot, check.pattern),
         waived=waiver is not None,
         waiver=_waiver_fields(waiver) if waiver is not None else None,
+        policy_line=policy_line_for(policy, rule, subject),
     )
+
+
+_SETTING_KEYS = {
+    "RB005": "robots.max_crawl_delay_s",
+    "SM004": "robots.require_sitemap",
+    "PF001": "performance.max_ttfb_ms",
+    "PF002": "performance.max_error_rate",
+    "RL001": "rate.min_rps",
+    "RL003": "rate.max_retry_after_s",
+    "RL004": "rate.min_rps",
+    "RL005": "rate.recrawl_days",
+    "IX004": "indexing.max_redirect_hops",
+}
+
+
+def policy_line_for(policy: Any, rule: Rule, subject: Subject) -> int | None:
+    """The policy line a finding comes from: a rule override, the path pattern or bot it is
+    about, or the setting it compares with. Lets SARIF point at the policy file."""
+    line_of = getattr(policy, "line_of", None)
+    if line_of is None:
+        return None
+    for key in (rule.code, rule.slug, rule.family):
+        line = line_of(f"rules.{key}")
+        if line:
+            return line
+    if subject.url:
+        from seoaudit.analysis.robots_txt.matching import matches, path_of
+
+        path = path_of(subject.url)
+        for section in (
+            ("must_not_index", "must_index") if rule.code == "RB010" else ("must_index",)
+        ):
+            for i, pattern in enumerate(getattr(policy.paths, section, [])):
+                if matches(pattern, path):
+                    return line_of(f"paths.{section}[{i}]")
+    if subject.bot:
+        for role in ("required", "wanted", "blocked"):
+            bots = list(getattr(policy.bots, role, []))
+            if subject.bot in bots:
+                return line_of(f"bots.{role}[{bots.index(subject.bot)}]")
+    key = _SETTING_KEYS.get(rule.code)
+    return line_of(key) if key else None
 
 
 def run_rules(
@@ -155,7 +200,7 @@ def run_rules(
                     outcome = "waived"
                     if not any(w is waiver for w in used_waivers):
                         used_waivers.append(waiver)
-                findings.append(_finding(rule, check, severity, waiver))
+                findings.append(_finding(rule, check, severity, waiver, ctx.policy))
             outcomes.append(
                 Outcome(
                     rule=rule.code,

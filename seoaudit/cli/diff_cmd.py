@@ -1,0 +1,56 @@
+"""`seoaudit diff OLD NEW`: which conflicts are new, which were fixed, which remain."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from seoaudit.cli.common import console
+from seoaudit.cli.main import app
+from seoaudit.errors import UsageError
+
+
+@app.command("diff")
+def diff_command(
+    old: Path = typer.Argument(..., help="The earlier result JSON (the baseline)."),
+    new: Path = typer.Argument(..., help="The later result JSON."),
+    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json."),
+    fail_on_new: bool = typer.Option(False, "--fail-on-new", help="Exit 1 when anything is new."),
+) -> None:
+    """Compare two audit results by finding fingerprint (stable across runs and ports)."""
+    from seoaudit.baseline import diff_results
+    from seoaudit.report.terminal import clean
+    from seoaudit.service import load_result
+
+    if fmt not in ("terminal", "json"):
+        raise UsageError(f"--format must be terminal or json, not {fmt!r}")
+    result = diff_results(load_result(old), load_result(new))
+    if fmt == "json":
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        out = console()
+        for label, items, style in (
+            ("New", result.new, "bold red"),
+            ("Fixed", result.fixed, "green"),
+            ("Unchanged", result.unchanged, "dim"),
+        ):
+            table = Table(title=f"{label} ({len(items)})", title_justify="left", expand=True)
+            table.add_column("Rule", width=7)
+            table.add_column("Severity", width=8)
+            table.add_column("Subject", ratio=2)
+            table.add_column("Message", ratio=3)
+            for f in items:
+                where = f.subject.url or f.subject.host or ""
+                table.add_row(
+                    f.rule,
+                    Text(f.severity, style=style),
+                    Text(clean(where + (f" [{f.subject.bot}]" if f.subject.bot else ""))),
+                    Text(clean(f.message)),
+                )
+            out.print(table)
+    if fail_on_new and result.new:
+        raise typer.Exit(1)

@@ -1,0 +1,99 @@
+"""JUnit XML for CI test tabs: a suite per host, a case per rule × subject outcome."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from seoaudit.report.base import RenderOptions, Reporter
+from seoaudit.result import AuditResult, Finding
+
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
+def _text(value: object) -> str:
+    """XML 1.0 cannot carry control characters: drop them from site-provided text."""
+    return str(value).translate(_CONTROL)
+
+
+def _host_of(subject: str, fallback: str) -> str:
+    """Outcome subjects read ``<bot> <url or host>[ line N]`` (``Subject.key()``)."""
+    parts = subject.split()
+    where = parts[1] if len(parts) > 1 else ""
+    if "://" in where:
+        return urlsplit(where).netloc or fallback
+    return where if where and where != "site" else fallback
+
+
+def render(result: AuditResult, options: RenderOptions) -> str:
+    fallback = urlsplit(result.site).netloc or result.site
+    findings: dict[tuple[str, str], Finding] = {
+        (f.rule, f.subject.key()): f for f in result.findings
+    }
+    by_host: dict[str, list] = defaultdict(list)
+    for outcome in result.outcomes:
+        by_host[_host_of(outcome.subject, fallback)].append(outcome)
+    root = etree.Element("testsuites", name="seoaudit", tests=str(len(result.outcomes)))
+    total_fail = total_err = 0
+    for host, outcomes in sorted(by_host.items()):
+        suite = etree.SubElement(root, "testsuite", name=_text(host), tests=str(len(outcomes)))
+        fails = errors = skipped = 0
+        for o in outcomes:
+            info = result.rule_info(o.rule)
+            case = etree.SubElement(
+                suite,
+                "testcase",
+                name=_text(f"{o.rule} {o.subject}"),
+                classname=_text(f"seoaudit.{o.rule}.{info.slug if info else o.rule}"),
+                time="0",
+            )
+            finding = findings.get((o.rule, o.subject))
+            if o.outcome == "fail":
+                fails += 1
+                failure = etree.SubElement(
+                    case,
+                    "failure",
+                    type=finding.severity if finding else "error",
+                    message=_text(o.reason),
+                )
+                if finding is not None:
+                    evidence = "\n".join(_text(e.model_dump()) for e in finding.evidence[:3])
+                    failure.text = _text(
+                        f"{finding.message}\nCost: {finding.cost}\nConfidence: {finding.confidence}\n"
+                        f"Fix: {finding.fix.summary}\nEvidence:\n{evidence}"
+                    )
+            elif o.outcome == "error":
+                errors += 1
+                etree.SubElement(case, "error", type="rule_error", message=_text(o.reason))
+            elif o.outcome in ("inconclusive", "not_applicable"):
+                skipped += 1
+                etree.SubElement(case, "skipped", message=_text(f"{o.outcome}: {o.reason}"))
+            elif o.outcome == "waived":
+                skipped += 1
+                waiver = (finding.waiver if finding else None) or {}
+                etree.SubElement(
+                    case,
+                    "skipped",
+                    message=_text(
+                        f"waived by policy (owner {waiver.get('owner')}, until {waiver.get('expires')}): "
+                        f"{waiver.get('reason', '')}"
+                    ),
+                )
+        suite.set("failures", str(fails))
+        suite.set("errors", str(errors))
+        suite.set("skipped", str(skipped))
+        total_fail += fails
+        total_err += errors
+    root.set("failures", str(total_fail))
+    root.set("errors", str(total_err))
+    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8").decode()
+
+
+REPORTER = Reporter(
+    name="junit",
+    extension="xml",
+    description="JUnit XML (Jenkins, GitLab, CircleCI)",
+    render=render,
+)
