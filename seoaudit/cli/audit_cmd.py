@@ -108,6 +108,15 @@ def audit_command(
         max_rps=max_rps,
         probe_rate=probe_rate,
     )
+    if probe_rate or loaded.rate.probe:
+        from seoaudit.gather.rate_probe import ramp
+
+        console(stderr=True).print(
+            "Active rate probe enabled: after the audit, each required bot and the browser ramp "
+            f"through {', '.join(f'{s:g}' for s in ramp(loaded))} req/s on one must-index URL, "
+            f"at most {loaded.rate.probe_max_requests} requests each, stopping at the first "
+            "429/503, challenge or slowdown."
+        )
     with _progress(not (quiet or no_progress)) as progress:
         result = gather_and_evaluate(
             AuditRun(loaded, load_registry(), options, policy_path=policy, progress=progress)  # type: ignore[arg-type]

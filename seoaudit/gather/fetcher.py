@@ -221,9 +221,13 @@ class Fetcher:
         max_redirects: int | None = None,
         max_body_bytes: int | None = None,
         method: str = "GET",
+        paced: bool = True,
     ) -> Fetched:
         """Fetch ``url`` as ``profile`` and return the recorded exchange (never raises for
-        network trouble: failures are recorded with an error kind)."""
+        network trouble: failures are recorded with an error kind).
+
+        ``paced=False`` is for the opt-in rate probe only, which schedules its own requests
+        under its hard ceiling; Retry-After and distress stops still apply."""
         limit = self.settings.max_redirects if max_redirects is None else max_redirects
         cap = self.settings.max_body_bytes if max_body_bytes is None else max_body_bytes
         exchange = Exchange(
@@ -244,7 +248,9 @@ class Fetcher:
                 if refusal is not None:
                     exchange.error = refusal
                     break
-                hop = await self._one_hop(current, profile, user_agent, method, cap, exchange, body)
+                hop = await self._one_hop(
+                    current, profile, user_agent, method, cap, exchange, body, paced
+                )
                 if hop is None:
                     break
                 status, location = hop
@@ -379,6 +385,7 @@ class Fetcher:
         cap: int,
         exchange: Exchange,
         body: bytearray,
+        paced: bool = True,
     ) -> tuple[int, str | None] | None:
         state = self._host(host_key(url))
         stopped = await self._wait_retry_after(state, profile)  # without holding a slot
@@ -386,7 +393,7 @@ class Fetcher:
             exchange.error = ErrorInfo(kind="other", message=f"not fetched: {stopped}")
             return None
         async with state.semaphore:
-            stopped = await self._pace(state, profile)
+            stopped = await self._pace(state, profile) if paced else None
             if stopped is not None:
                 exchange.error = ErrorInfo(kind="other", message=f"not fetched: {stopped}")
                 return None

@@ -76,6 +76,7 @@ class GatherOptions:
     max_rps: float | None = None
     no_rps_ceiling: bool = False  # benchmarks against a local server only
     probe_rate: bool = False
+    probe_step_s: float = 3.0  # seconds per ramp step of the rate probe
     private_ok: bool | None = None  # None: allowed exactly when the start URL is private
     resolver: Resolver | None = None
 
@@ -600,15 +601,28 @@ class _Gatherer:
     # -- phase 5: the opt-in rate probe -----------------------------------------------------
 
     async def _rate_probe(self, fetcher: Fetcher) -> None:
-        try:
-            from seoaudit.gather.rate_probe import run_rate_probes
-        except ImportError:
-            self.snapshot.warnings.append("rate probe requested but not available in this build")
-            return
+        from seoaudit.gather.rate_probe import run_rate_probes
+
         self._phase("rate probe")
-        candidates = self.probe_sample()
+        size = {
+            e.url: e.body.bytes
+            for e in self.exchanges
+            if e.purpose == "page" and e.status == 200 and e.error is None
+        }
+        must = [u for u in self.probe_sample() if u in size and self._must_index_match(u)]
+        cheap = sorted(must, key=lambda u: size[u]) or [u for u in self.probe_sample() if u in size]
+
+        def progress(label: str) -> None:
+            self._phase(label)
+
         self.snapshot.rate_probes = await run_rate_probes(
-            fetcher, self.profiles, self.policy, candidates, notice=self.snapshot.warnings.append
+            fetcher,
+            self.profiles,
+            self.policy,
+            cheap[:1],
+            notice=self.snapshot.warnings.append,
+            step_s=self.options.probe_step_s,
+            progress=progress,
         )
 
 

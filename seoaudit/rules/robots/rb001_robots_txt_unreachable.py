@@ -16,7 +16,52 @@ from seoaudit.rules.common import GOOGLE_ROBOTS_5XX, ROBOTS_SPEC, host_subject, 
 from seoaudit.rules.context import RuleContext
 
 
+def _limiter_covers_robots(ctx: RuleContext) -> Iterator[Check]:
+    """The rate probe tripped a limiter, then robots.txt was refused too (issue: RL vs RB)."""
+    for probe in ctx.snapshot.rate_probes:
+        if probe.robots_exchange_id is None or not probe.profile.startswith("bot:"):
+            continue
+        exchange = ctx.snapshot.exchange(probe.robots_exchange_id)
+        if exchange.status not in (429, 503) and not (exchange.status or 0) >= 500:
+            continue
+        bot = probe.profile.split(":", 1)[1]
+        origin = exchange.url.rsplit("/robots.txt", 1)[0]
+        yield failed(
+            host_subject(origin, bot),
+            message=(
+                f"the rate limiter also covers robots.txt: after {bot} hit the limit at "
+                f"{probe.onset_rps:g} req/s, robots.txt answered {exchange.status}"
+            ),
+            cost=(
+                f"Whenever the limiter trips, {GOOGLE_ROBOTS_5XX}: one busy minute halts "
+                "crawling of the whole host, not just the pages being fetched."
+            ),
+            evidence=[
+                {
+                    "kind": "exchange",
+                    "exchange_id": exchange.id,
+                    "url": exchange.url,
+                    "status": exchange.status,
+                    "retry_after": exchange.header("retry-after"),
+                    "onset_rps": probe.onset_rps,
+                }
+            ],
+            fix_summary="Exclude /robots.txt (and sitemaps) from the rate limiter.",
+            fix_steps={
+                "infra": [
+                    "Add an exception for /robots.txt and sitemap files to the limiter rule",
+                    "Serve robots.txt from the CDN cache so it never reaches the limited origin",
+                ]
+            },
+            protection_cost="None: robots.txt is one cached request per crawler per day.",
+            pattern="/robots.txt#rate-limited",
+            confidence="needs_verification",
+            verify="Seen with the crawler's user-agent from our IP during the opt-in rate probe",
+        )
+
+
 def check(ctx: RuleContext) -> Iterator[Check]:
+    yield from _limiter_covers_robots(ctx)
     for origin in origins(ctx):
         urls = [u for u in must_index_urls(ctx) + sitemap_urls(ctx) if u.startswith(origin)]
         for bot in policy_bots(ctx, "required", "wanted"):

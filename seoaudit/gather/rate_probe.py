@@ -1,0 +1,180 @@
+"""The active rate probe (opt-in): at what request rate does the site start refusing a crawler?
+
+A stepped ramp on one cheap must-index URL per required bot and the browser control
+(0.5, 1, 2, 4 … req/s, a few seconds a step) up to ``max(2 × rate.min_rps, …)`` but never
+above ``rate.probe_max_rps`` nor the hard ceiling of 20 req/s, and never more than
+``rate.probe_max_requests`` requests per agent. It stops at the first 429 or 503, challenge,
+block, connection failure, or a time-to-first-byte blow-up (step p50 over three times the
+first step's), honours Retry-After, then fetches robots.txt once to see whether the limiter
+covers it too. Everything it sends is recorded like any other exchange.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from seoaudit.analysis.classify import classify_exchange
+from seoaudit.analysis.ratelimit import parse_retry_after
+from seoaudit.gather.fetcher import Fetcher
+from seoaudit.gather.urls import origin_of
+from seoaudit.snapshot import Profile, RateProbe, RateProbePoint
+
+HARD_CEILING_RPS = 20.0  # whatever the policy says
+STEPS_RPS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 20.0)
+DEFAULT_STEP_S = 3.0
+TTFB_BLOWUP = 3.0
+MAX_RETRY_WAIT_S = 30.0
+QUIET_GAP_S = 2.0
+
+
+def ramp(policy: Any) -> list[float]:
+    """The steps to climb: up to twice the needed rate, within the policy and hard caps."""
+    ceiling = min(float(policy.rate.probe_max_rps), HARD_CEILING_RPS)
+    steps = [s for s in STEPS_RPS if s <= ceiling]
+    if not steps:
+        steps = [ceiling]
+    needed = min(2 * float(policy.rate.min_rps), ceiling)
+    top = next((s for s in steps if s >= needed), steps[-1])
+    return [s for s in steps if s <= max(top, steps[0])]
+
+
+def probe_targets(profiles: list[Profile], policy: Any) -> list[Profile]:
+    required = set(policy.bots.required)
+    chosen = [p for p in profiles if p.kind == "bot" and p.bot in required]
+    chosen += [p for p in profiles if p.kind == "browser"]
+    return chosen
+
+
+async def probe_one(
+    fetcher: Fetcher,
+    profile: Profile,
+    url: str,
+    policy: Any,
+    *,
+    step_s: float = DEFAULT_STEP_S,
+    progress: Callable[[str], None] | None = None,
+) -> RateProbe:
+    probe = RateProbe(profile=profile.id, url=url)
+    budget = int(policy.rate.probe_max_requests)
+    sent = 0
+    first_p50: float | None = None
+    started = time.monotonic()
+    retry_after: float | None = None
+    steps = ramp(policy)
+    # Start after a quiet gap, so the crawl's own requests do not count against the first step.
+    next_at = time.monotonic() + min(QUIET_GAP_S, step_s, 1.0 / steps[0])
+    for rate in steps:
+        interval = 1.0 / rate
+        count = max(1, round(rate * step_s))
+        ttfbs: list[float] = []
+        if progress is not None:
+            progress(f"rate probe {profile.id} at {rate:g} req/s")
+        for _ in range(count):
+            if sent >= budget:
+                probe.stopped_because = f"request cap reached (rate.probe_max_requests = {budget})"
+                return await _finish(fetcher, probe, profile, url, retry_after)
+            wait = next_at - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            next_at = max(next_at, time.monotonic()) + interval
+            fetched = await fetcher.fetch(
+                url,
+                profile=profile.id,
+                user_agent=profile.user_agent,
+                purpose="rate_probe",
+                max_body_bytes=64 * 1024,
+                paced=False,
+            )
+            sent += 1
+            exchange = fetched.exchange
+            probe.points.append(
+                RateProbePoint(
+                    t_s=round(time.monotonic() - started, 3),
+                    step_rps=rate,
+                    status=exchange.status,
+                    ttfb_ms=exchange.timing.ttfb_ms,
+                    exchange_id=exchange.id,
+                )
+            )
+            kind = classify_exchange(exchange).kind
+            if exchange.status in (429, 503) or kind in (
+                "challenge",
+                "block",
+                "rate_limited",
+                "error",
+            ):
+                probe.onset_rps = rate
+                what = (
+                    exchange.status
+                    if exchange.status is not None
+                    else (exchange.error.kind if exchange.error else kind)
+                )
+                probe.stopped_because = f"{what} at {rate:g} req/s ({kind})"
+                retry_after = parse_retry_after(exchange.header("retry-after"))
+                return await _finish(fetcher, probe, profile, url, retry_after)
+            if exchange.timing.ttfb_ms is not None:
+                ttfbs.append(exchange.timing.ttfb_ms)
+        if ttfbs:
+            p50 = statistics.median(ttfbs)
+            if first_p50 is None:
+                first_p50 = max(p50, 1.0)
+            elif p50 > TTFB_BLOWUP * first_p50:
+                probe.onset_rps = rate
+                probe.stopped_because = (
+                    f"time to first byte rose from {first_p50:.0f} to {p50:.0f} ms "
+                    f"at {rate:g} req/s"
+                )
+                return await _finish(fetcher, probe, profile, url, None)
+    probe.stopped_because = f"no limit up to {ramp(policy)[-1]:g} req/s"
+    return await _finish(fetcher, probe, profile, url, None)
+
+
+async def _finish(
+    fetcher: Fetcher, probe: RateProbe, profile: Profile, url: str, retry_after: float | None
+) -> RateProbe:
+    """After a limit: wait out Retry-After (bounded), then see whether robots.txt is limited too."""
+    if probe.onset_rps is None:
+        return probe
+    if retry_after:
+        await asyncio.sleep(min(retry_after, MAX_RETRY_WAIT_S))
+    fetched = await fetcher.fetch(
+        origin_of(url) + "/robots.txt",
+        profile=profile.id,
+        user_agent=profile.user_agent,
+        purpose="rate_probe",
+        max_redirects=5,
+        paced=False,
+    )
+    probe.robots_exchange_id = fetched.exchange.id
+    return probe
+
+
+async def run_rate_probes(
+    fetcher: Fetcher,
+    profiles: list[Profile],
+    policy: Any,
+    candidates: list[str],
+    *,
+    notice: Callable[[str], None],
+    step_s: float = DEFAULT_STEP_S,
+    progress: Callable[[str], None] | None = None,
+) -> list[RateProbe]:
+    """Probe each required bot and the browser in turn (never in parallel: one load at a time)."""
+    if not candidates:
+        notice("rate probe skipped: no must-index URL to probe")
+        return []
+    url = candidates[0]
+    targets = probe_targets(profiles, policy)
+    steps = ramp(policy)
+    notice(
+        f"rate probe: {len(targets)} agent(s) on {url}, ramp {', '.join(f'{s:g}' for s in steps)} "
+        f"req/s, at most {policy.rate.probe_max_requests} requests each; stops at the first limit"
+    )
+    return [
+        await probe_one(fetcher, profile, url, policy, step_s=step_s, progress=progress)
+        for profile in targets
+    ]
