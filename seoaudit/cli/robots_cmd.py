@@ -157,12 +157,16 @@ def _read_url_list(source: str) -> list[str]:
         parsed = parse_sitemap(data, url=path.resolve().as_uri())
         if parsed.kind == "invalid":
             raise UsageError(f"--urls {source}: not a usable sitemap ({parsed.error})")
+        if not parsed.urls:
+            raise UsageError(f"--urls {source}: the sitemap lists no URLs")
         return [_absolute(u) for u in parsed.urls]
     urls = []
     for line in data.decode("utf-8", "replace").splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             urls.append(_absolute(line))
+    if not urls:
+        raise UsageError(f"--urls {source}: no URLs in the file (one URL or path per line)")
     return urls
 
 
