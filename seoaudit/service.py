@@ -164,6 +164,7 @@ class AuditRun:
     gather_options: Any
     policy_path: str | None = None
     progress: Callable[..., None] | None = None
+    snapshot_path: Path | None = None
 
 
 def gather_and_evaluate(run: AuditRun) -> AuditResult:
@@ -177,6 +178,8 @@ def gather_and_evaluate(run: AuditRun) -> AuditResult:
         progress=run.progress,
         policy_path=run.policy_path,
     )
+    if run.snapshot_path is not None:
+        write_atomic(run.snapshot_path, snapshot.to_json())
     return evaluate(snapshot, run.policy, run.registry, policy_path=run.policy_path)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from seoaudit.cli.common import console, load_policy_option
+from seoaudit.cli.common import console, load_policy_option, parse_headers
 from seoaudit.cli.main import app
 
 FORMAT_HELP = (
@@ -84,8 +84,17 @@ def audit_command(
     max_rps: float | None = typer.Option(
         None, "--max-rps", min=0.01, max=1000, help="Global requests-per-second ceiling."
     ),
+    header: list[str] | None = typer.Option(
+        None, "--header", "-H", help='Extra request header "Name: value" (secret; repeatable).'
+    ),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="Do not verify TLS certificates (staging with self-signed certs)."
+    ),
     probe_rate: bool = typer.Option(
         False, "--probe-rate", help="Run the active rate probe (opt-in, capped)."
+    ),
+    save_snapshot: Path | None = typer.Option(
+        None, "--save-snapshot", help="Also write the gathered snapshot (for evaluate later)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
@@ -107,6 +116,8 @@ def audit_command(
         concurrency=concurrency,
         max_rps=max_rps,
         probe_rate=probe_rate,
+        extra_headers=parse_headers(header),
+        verify_tls=not insecure,
     )
     if probe_rate or loaded.rate.probe:
         from seoaudit.gather.rate_probe import ramp
@@ -119,7 +130,14 @@ def audit_command(
         )
     with _progress(not (quiet or no_progress)) as progress:
         result = gather_and_evaluate(
-            AuditRun(loaded, load_registry(), options, policy_path=policy, progress=progress)  # type: ignore[arg-type]
+            AuditRun(
+                loaded,
+                load_registry(),
+                options,
+                policy_path=policy,
+                progress=progress,  # type: ignore[arg-type]
+                snapshot_path=save_snapshot,
+            )
         )
     _finish(deliver(result, request))
 

@@ -87,3 +87,14 @@ def load_policy_option(path: str | None):  # -> Policy
     from seoaudit.policy import default_policy, load_policy
 
     return load_policy(path) if path else default_policy()
+
+
+def parse_headers(values: list[str] | None) -> dict[str, str]:
+    """``--header "Name: value"`` options; values are treated as secrets everywhere."""
+    headers: dict[str, str] = {}
+    for raw in values or []:
+        name, sep, value = raw.partition(":")
+        if not sep or not name.strip() or any(c in name for c in " \t\r\n"):
+            raise UsageError(f'--header must look like "Name: value", not {raw.split(":")[0]!r}...')
+        headers[name.strip()] = value.strip()
+    return headers

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from seoaudit.atomic import write_atomic
-from seoaudit.cli.common import console, load_policy_option
+from seoaudit.cli.common import console, load_policy_option, parse_headers
 from seoaudit.cli.main import app
 from seoaudit.errors import AuditIncomplete
 
@@ -25,6 +25,12 @@ def gather_command(
     concurrency: int | None = typer.Option(None, "--concurrency", min=1, max=64),
     max_rps: float | None = typer.Option(
         None, "--max-rps", min=0.01, max=1000, help="Global requests-per-second ceiling."
+    ),
+    header: list[str] | None = typer.Option(
+        None, "--header", "-H", help='Extra request header "Name: value" (secret; repeatable).'
+    ),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="Do not verify TLS certificates (staging with self-signed certs)."
     ),
     probe_rate: bool = typer.Option(
         False, "--probe-rate", help="Run the active rate probe (opt-in; capped)."
@@ -43,6 +49,8 @@ def gather_command(
         concurrency=concurrency,
         max_rps=max_rps,
         probe_rate=probe_rate,
+        extra_headers=parse_headers(header),
+        verify_tls=not insecure,
     )
     if wants_progress(quiet):
         with GatherProgress(console(stderr=True)) as progress:

@@ -134,6 +134,7 @@ class FetchSettings:
     hosts: list[str] = field(default_factory=list)
     private_ok: bool = False
     extra_headers: dict[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()  # values never to record (credentials in extra_headers)
     verify_tls: bool = True
     min_rate_fraction: float = 0.125  # a host's rate never drops below this share of max_rps
 
@@ -292,7 +293,25 @@ class Fetcher:
         self._record(exchange)
         return Fetched(exchange, bytes(body))
 
+    def _redact(self, text: str) -> str:
+        for secret in self.settings.secrets:
+            if secret and secret in text:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+    def _scrub(self, exchange: Exchange) -> None:
+        """A site may reflect our credentials back (echo pages, debug headers): never keep them."""
+        if not self.settings.secrets:
+            return
+        exchange.headers = [(k, self._redact(v)) for k, v in exchange.headers]
+        exchange.body.excerpt = self._redact(exchange.body.excerpt)
+        if exchange.error is not None:
+            exchange.error.message = self._redact(exchange.error.message)
+        for hop in exchange.redirects:
+            hop.location = self._redact(hop.location) if hop.location else hop.location
+
     def _record(self, exchange: Exchange) -> None:
+        self._scrub(exchange)
         if self.on_exchange is not None:
             self.on_exchange(exchange)
 
@@ -451,12 +470,12 @@ class Fetcher:
         async for chunk in response.aiter_raw():
             wire += len(chunk)
             for start in range(0, len(chunk), _SLICE):
+                room = cap - len(data)
                 piece = (
-                    decoder(chunk[start : start + _SLICE])
+                    decoder(chunk[start : start + _SLICE], room + 1)
                     if decoder
                     else chunk[start : start + _SLICE]
                 )
-                room = cap - len(data)
                 if len(piece) > room:
                     piece = piece[:room]
                     truncated = True
@@ -490,18 +509,38 @@ def host_key_from_state(fetcher: Fetcher, state: _HostState) -> str:
     return next((k for k, v in fetcher._hosts.items() if v is state), "?")
 
 
-def _decoder_for(encoding: str) -> Callable[[bytes], bytes] | None:
-    if encoding in ("gzip", "x-gzip"):
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        return inflater.decompress
-    if encoding == "deflate":
-        inflater = zlib.decompressobj()
-        return inflater.decompress
+Decoder = Callable[[bytes, int], bytes]
+
+
+def _decoder_for(encoding: str) -> Decoder | None:
+    """A decoder that never returns more than ``limit`` bytes for one input slice, so a
+    compression bomb is stopped at the cap without ever being inflated in memory."""
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        inflater = zlib.decompressobj(
+            16 + zlib.MAX_WBITS if encoding != "deflate" else zlib.MAX_WBITS
+        )
+
+        def inflate(data: bytes, limit: int) -> bytes:
+            return inflater.decompress(data, limit)
+
+        return inflate
     if encoding == "br":
         import brotli
 
         decompressor = brotli.Decompressor()
-        return decompressor.process
+
+        def unbrotli(data: bytes, limit: int) -> bytes:
+            out = decompressor.process(data, output_buffer_limit=limit)
+            while len(out) < limit and not decompressor.can_accept_more_data():
+                more = decompressor.process(b"", output_buffer_limit=limit - len(out))
+                if not more:
+                    break
+                out += more
+            if len(out) < limit and not decompressor.can_accept_more_data():
+                return out + b"\0" * (limit - len(out))  # output still pending: over the cap
+            return out
+
+        return unbrotli
     return None
 
 

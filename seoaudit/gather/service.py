@@ -22,6 +22,7 @@ import asyncio
 import base64
 import contextlib
 import datetime as dt
+import json
 import re
 import signal
 import time
@@ -29,7 +30,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from seoaudit import __version__
 from seoaudit.analysis.robots_txt import RobotsTxt
@@ -79,6 +80,8 @@ class GatherOptions:
     probe_step_s: float = 3.0  # seconds per ramp step of the rate probe
     private_ok: bool | None = None  # None: allowed exactly when the start URL is private
     resolver: Resolver | None = None
+    extra_headers: dict[str, str] = field(default_factory=dict)  # --header (secret values)
+    verify_tls: bool = True  # --insecure turns it off, and the report says so
 
 
 @dataclass
@@ -132,6 +135,22 @@ def _origins(start: str, hosts: list[str]) -> list[str]:
     return origins
 
 
+def redact_snapshot(snap: Snapshot, secrets: tuple[str, ...]) -> Snapshot:
+    """The last line of defence for credentials: a site can reflect them anywhere (links,
+    titles, canonical URLs, error pages), so every form of every secret is removed from the
+    whole serialised snapshot, not only from the places we thought of."""
+    if not any(secrets):
+        return snap
+    text = snap.model_dump_json()
+    changed = False
+    for secret in secrets:
+        for form in {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote(secret)}:
+            if form and form in text:
+                text = text.replace(form, "[redacted]")
+                changed = True
+    return Snapshot.model_validate_json(text) if changed else snap
+
+
 def _is_private_start(start: str, resolver: Resolver | None) -> bool:
     from seoaudit.gather.fetcher import system_resolver
 
@@ -178,7 +197,19 @@ class _Gatherer:
             max_retry_after_s=policy.rate.max_retry_after_s,
             hosts=self.hosts,
             private_ok=private,
-            extra_headers=dict(crawl.headers),
+            extra_headers={**crawl.headers, **options.extra_headers},
+            verify_tls=options.verify_tls,
+            secrets=tuple(
+                sorted(
+                    {
+                        *policy.secret_values(),
+                        *crawl.headers.values(),
+                        *options.extra_headers.values(),
+                    },
+                    key=len,
+                    reverse=True,
+                )
+            ),
         )
         self.profiles = build_profiles(policy, registry)
         self.exchanges: list[Exchange] = []
@@ -204,6 +235,13 @@ class _Gatherer:
             },
             profiles=self.profiles,
         )
+        if private:
+            self.snapshot.warnings.append(
+                "private start: the start URL is a private or loopback address, so private "
+                "addresses are allowed for this run (they are refused from a public start)"
+            )
+        if not options.verify_tls:
+            self.snapshot.warnings.append("TLS certificates were not verified (--insecure)")
         self.fetched_pages: dict[str, PageFacts] = {}  # honest crawl, by requested URL
         self.html_pages: list[str] = []  # crawl order
         self.sitemap_urls: list[str] = []
@@ -291,7 +329,7 @@ class _Gatherer:
             if reason:
                 snap.complete = False
                 snap.incomplete_reason = reason
-        return snap
+        return redact_snapshot(snap, self.settings.secrets)
 
     def _unreachable_reason(self) -> str | None:
         """The whole site failed at the connection level for every agent: nothing to judge."""

@@ -163,6 +163,7 @@ def render(result: AuditResult, options: RenderOptions) -> str:
     incomplete = (
         "" if result.complete else f"<dd class='bad'>INCOMPLETE: {e(result.incomplete_reason)}</dd>"
     )
+    notes = "".join(f"<dt>Note</dt><dd>{e(w)}</dd>" for w in result.warnings)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -173,7 +174,7 @@ def render(result: AuditResult, options: RenderOptions) -> str:
 <header id="title"><h1>Crawl-access audit</h1>
 <dl class="meta"><dt>Site</dt><dd>{e(result.site)}</dd><dt>Date</dt><dd>{e(result.started_at)}</dd>
 <dt>Policy</dt><dd>{e(result.policy.path or "defaults")}{f" · sha256 <code>{e(sha)}</code>" if sha else ""}</dd>
-<dt>Scope</dt><dd>{s.pages} pages, {s.requests} requests; bots: {e(", ".join(s.bots) or "-")}</dd>{incomplete}</dl>
+<dt>Scope</dt><dd>{s.pages} pages, {s.requests} requests; bots: {e(", ".join(s.bots) or "-")}</dd>{incomplete}{notes}</dl>
 </header>
 <section id="summary"><h2>Executive summary</h2>
 <p>{len(active)} conflicts between uptime protections and crawler access ({sum(1 for f in active if f.severity == "error")} errors).

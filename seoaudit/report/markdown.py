@@ -47,6 +47,8 @@ def render(result: AuditResult, options: RenderOptions) -> str:
     out.append(
         f"- **Complete:** {'yes' if result.complete else 'no — ' + md(result.incomplete_reason or '')}"
     )
+    for warning in result.warnings:
+        out.append(f"- **Note:** {md(warning)}")
     out.append(f"- **Verdict:** {verdict_line(result)}\n")
     out.append("## Executive summary\n")
     active = [f for f in result.findings if not f.waived]

@@ -42,6 +42,7 @@ class Response(_M):
     header_count: int = 0  # add this many filler headers
     header_kib: int = 0  # add one header this large
     gzip_file: bool = False  # serve the body gzip-compressed as a file (sitemap.xml.gz)
+    echo_headers: bool = False  # reflect the request headers in the body and X-Echo-* headers
 
 
 class Condition(_M):

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+from urllib.parse import quote
 
 from seoaudit.analysis.robots_txt.matching import matches
 from seoaudit.scenarios.model import Response, Route, Scenario
@@ -312,7 +313,7 @@ class ScenarioServer:
             _reset(writer)
             record.status = None
             return False
-        status, headers, body = self._build(origin, target, response)
+        status, headers, body = self._build(origin, target, response, record.headers)
         record.status = status
         head_only = method == "HEAD"
         keep_alive = not (response.drop or response.endless or response.trickle_ms)
@@ -368,7 +369,7 @@ class ScenarioServer:
         self, origin: str, path: str, writer: asyncio.StreamWriter, record: RequestRecord
     ) -> bool:
         """Redirect chains: /__hop/<remaining>/<target path> (target url-quoted)."""
-        from urllib.parse import quote, unquote
+        from urllib.parse import unquote
 
         rest = path[len("/__hop/") :]
         remaining, _, target = rest.partition("/")
@@ -388,7 +389,11 @@ class ScenarioServer:
         return text
 
     def _build(
-        self, origin: str, target: str, response: Response
+        self,
+        origin: str,
+        target: str,
+        response: Response,
+        request_headers: list[tuple[str, str]] | None = None,
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         status = response.status
         headers: list[tuple[str, str]] = [("Server", "scenario")]
@@ -407,6 +412,17 @@ class ScenarioServer:
             ] + extra
             content_type = content_type or template_type
         body_text = self._expand(body_text, origin)
+        if response.echo_headers:
+            # a hostile or careless site reflecting credentials back, in body and headers
+            pairs = request_headers or []
+            echoed = "".join(f"<li>{k}: {v}</li>" for k, v in pairs)
+            links = "".join(f'<a href="/echo?{quote(k)}={quote(v)}">{k}</a>' for k, v in pairs)
+            titled = " ".join(v for _, v in pairs)
+            body_text += (
+                f"<html><head><title>{titled}</title></head>"
+                f"<body><ul>{echoed}</ul>{links}</body></html>"
+            )
+            headers += [(f"X-Echo-{k}", v) for k, v in request_headers or []]
         body = body_text.encode("utf-8")
         if response.size_kib:
             filler = b"<p>" + b"lorem ipsum dolor sit amet " * 37 + b"</p>\n"
@@ -417,7 +433,6 @@ class ScenarioServer:
             if red.loop:
                 location = target
             elif red.chain:
-                from urllib.parse import quote
 
                 location = (
                     f"/__hop/{red.chain}/{quote(self._expand(red.to or '/', origin), safe='')}"

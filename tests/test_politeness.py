@@ -1,0 +1,84 @@
+"""Politeness proven from the server's side of the socket, at the policy's maximum concurrency.
+
+The scenario server stamps every request when its request line arrives and when its answer
+is finished; these tests judge the auditor only from those stamps, never from its own
+bookkeeping.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from seoaudit.scenarios import load_scenario
+from tests.gather_helpers import gather_site, page
+
+MAX_CONCURRENCY = 64  # the policy schema's upper bound for crawl.concurrency
+ROBOTS = {
+    "path": "/robots.txt",
+    "response": {"template": "robots", "params": {"lines": ["User-agent: *", "Allow: /"]}},
+}
+
+
+def _slow_site(n: int, delay_ms: int) -> object:
+    links = [f"/p{i}" for i in range(n)]
+    routes = [ROBOTS, page("/", links)] + [
+        {**page(p), "response": {**page(p)["response"], "delay_ms": delay_ms}} for p in links
+    ]
+    return load_scenario({"name": "slow", "origins": {"main": {"routes": routes}}})
+
+
+def _max_in_flight(requests: list) -> int:
+    events = sorted(
+        [(r.t, 1) for r in requests] + [(r.t_end or r.t, -1) for r in requests],
+        key=lambda e: (e[0], e[1]),
+    )
+    current = peak = 0
+    for _, step in events:
+        current += step
+        peak = max(peak, current)
+    return peak
+
+
+def test_global_rps_ceiling_holds_at_maximum_concurrency():
+    _snap, server = gather_site(
+        _slow_site(60, 50),
+        f"crawl: {{max_rps: 8, concurrency: {MAX_CONCURRENCY}, sample_per_bot: 2, sitemaps: false}}\n",
+    )
+    starts = sorted(r.t for r in server.requests)
+    assert len(starts) >= 60
+    for i, first in enumerate(starts):
+        in_window = sum(1 for t in starts[i:] if t - first < 1.0)
+        assert in_window <= 8 + 1, f"{in_window} requests began within one second"
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.8 / 8
+
+
+def test_per_host_concurrency_cap_holds_and_is_reached():
+    _snap, server = gather_site(
+        _slow_site(30, 300),
+        "crawl: {max_rps: 1000, concurrency: 3, sample_per_bot: 0, sitemaps: false}\n",
+    )
+    assert _max_in_flight(server.requests) == 3
+
+
+def test_after_a_429_each_agent_waits_at_least_retry_after():
+    limited = {
+        "path": "/",
+        "rate": {"rps": 2, "burst": 2, "key": "ua"},
+        "limited": {"status": 429, "headers": [["Retry-After", "2"]]},
+        "response": {"template": "page", "params": {"title": "p", "links": [f"/p{i}" for i in range(20)]}},
+    }  # fmt: skip
+    site = load_scenario({"name": "limited", "origins": {"main": {"routes": [ROBOTS, limited]}}})
+    _snap, server = gather_site(
+        site,
+        f"crawl: {{max_rps: 200, concurrency: {MAX_CONCURRENCY}, sample_per_bot: 6, sitemaps: false}}\n"
+        "rate: {max_retry_after_s: 30}\n",
+    )
+    refused = [r for r in server.requests if r.status == 429]
+    assert refused, "the limiter was hit, so the rule is really exercised"
+    gaps = []
+    for r in refused:
+        later = [x.t for x in server.requests if x.user_agent == r.user_agent and x.t > r.t]
+        if later:
+            gaps.append(min(later) - r.t)
+    assert gaps, "the agent came back after the 429, so the wait is really measured"
+    assert min(gaps) >= 2.0 - 0.05, gaps
