@@ -141,6 +141,7 @@ class AuditResult(_Model):
     rules: list[RuleInfo] = Field(default_factory=list)
     gate: Gate = Field(default_factory=Gate)
     warnings: list[str] = Field(default_factory=list)
+    logs: dict[str, Any] | None = None  # `audit --logs`: the server-log report that was joined
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"

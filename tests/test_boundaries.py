@@ -107,9 +107,7 @@ def test_a_public_start_never_reaches_private_or_out_of_scope_addresses():
         )
         with ScenarioServer(site) as public:
             start = public_name(public)
-            snap = gather(
-                rules, load_registry(), GatherOptions(start_url=start, resolver=fake_dns)
-            )
+            snap = gather(rules, load_registry(), GatherOptions(start_url=start, resolver=fake_dns))
             served = public.requests
         assert internal.requests == [], "the internal server must never be contacted"
     finally:
@@ -117,21 +115,25 @@ def test_a_public_start_never_reaches_private_or_out_of_scope_addresses():
 
     assert not any(w.startswith("private start") for w in snap.warnings)
     assert {r.path for r in served} >= {"/", "/a", "/robots.txt", "/sitemap.xml"}
-    assert all(dict((k.lower(), v) for k, v in r.headers)["host"].startswith("localhost") for r in served)
+    assert all(
+        dict((k.lower(), v) for k, v in r.headers)["host"].startswith("localhost") for r in served
+    )
     refused = {e.url: e.error.kind for e in snap.exchanges if e.error and e.status is None}
     for lure in (lures[0], lures[3], lures[4], lures[5]):  # in scope by policy: DNS decides
         assert refused.get(lure) == "private_address", (lure, refused.get(lure))
     for lure in (lures[1], lures[2], lures[6], lures[7]):  # out of scope: never even tried
         assert refused.get(lure) in (None, "private_address", "out_of_scope"), lure
-    private_kinds = Counter(
-        e.error.kind for e in snap.exchanges if e.error and "intranet" in e.url
-    )
+    private_kinds = Counter(e.error.kind for e in snap.exchanges if e.error and "intranet" in e.url)
     assert private_kinds and set(private_kinds) == {"private_address"}, private_kinds
     for e in snap.exchanges:
         if e.status is not None:
             assert e.url.startswith(start.rstrip("/")), e.url
-    redirects = {e.url: e for e in snap.exchanges if e.url.endswith(("/go-loopback", "/go-intranet"))}
-    assert redirects and all(e.error and e.error.kind in ("private_address", "out_of_scope") for e in redirects.values())
+    redirects = {
+        e.url: e for e in snap.exchanges if e.url.endswith(("/go-loopback", "/go-intranet"))
+    }
+    assert redirects and all(
+        e.error and e.error.kind in ("private_address", "out_of_scope") for e in redirects.values()
+    )
 
 
 def test_a_private_start_is_allowed_and_said_in_every_report(cli, tmp_path):

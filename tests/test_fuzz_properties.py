@@ -68,7 +68,9 @@ def test_arbitrary_text_gives_a_policy_or_a_policy_error(text):
     _policy_or_policy_error(text)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.binary(max_size=400))
 def test_arbitrary_bytes_on_disk_give_a_policy_or_a_policy_error(tmp_path, data):
     path = tmp_path / "rules.yaml"

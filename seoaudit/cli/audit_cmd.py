@@ -96,6 +96,9 @@ def audit_command(
     save_snapshot: Path | None = typer.Option(
         None, "--save-snapshot", help="Also write the gathered snapshot (for evaluate later)."
     ),
+    logs: list[str] | None = typer.Option(
+        None, "--logs", help="Access logs: confirm or refute needs_verification findings."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
@@ -139,6 +142,11 @@ def audit_command(
                 snapshot_path=save_snapshot,
             )
         )
+    if logs:
+        from seoaudit.logs.findings import join_logs, run_logs
+
+        report, _ = run_logs(logs, loaded, load_registry())
+        result = join_logs(result, report)
     _finish(deliver(result, request))
 
 

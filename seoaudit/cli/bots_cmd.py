@@ -72,3 +72,57 @@ def bots_list(
             Text(", ".join(how) or "none published"),
         )
     console().print(table)
+
+
+@bots_app.command("update-ranges")
+def update_ranges(
+    source: list[str] | None = typer.Option(
+        None, "--url", help="Fetch these lists instead of the registry's ip_ranges_url values."
+    ),
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="Where to write (default ~/.cache/seoaudit/ip_ranges.json)."
+    ),
+) -> None:
+    """Refresh the crawler IP ranges from the operators' own lists (online)."""
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    import httpx
+
+    from seoaudit.atomic import write_atomic
+    from seoaudit.logs.verify import USER_RANGES
+
+    urls = source or sorted(
+        {b.verify.ip_ranges_url for b in load_registry().all() if b.verify.ip_ranges_url}
+    )
+    lists: dict[str, dict[str, object]] = {}
+    failed: list[str] = []
+    with httpx.Client(follow_redirects=True, timeout=20, max_redirects=5) as client:
+        for url in urls:
+            try:
+                response = client.get(url, headers={"User-Agent": "seoaudit update-ranges"})
+                response.raise_for_status()
+                data = response.json()
+                prefixes = [p for p in data.get("prefixes", []) if isinstance(p, dict)]
+            except (httpx.HTTPError, ValueError, AttributeError) as exc:
+                failed.append(f"{url}: {exc}")
+                continue
+            lists[url] = {
+                "creationTime": data.get("creationTime", ""),
+                "obtained": dt.date.today().isoformat(),
+                "prefixes": prefixes,
+            }
+    if not lists:
+        raise UsageError("no IP range list could be fetched:\n  " + "\n  ".join(failed))
+    target = Path(output) if output else USER_RANGES
+    write_atomic(
+        target,
+        json.dumps({"about": "refreshed by seoaudit bots update-ranges", "lists": lists}, indent=1),
+    )
+    out = console()
+    out.print(
+        f"wrote {sum(len(v['prefixes']) for v in lists.values())} prefixes from {len(lists)} lists to {target}"
+    )  # type: ignore[arg-type]
+    for problem in failed:
+        out.print(Text(f"skipped {problem}", style="yellow"))

@@ -8,6 +8,7 @@ from seoaudit.cli import (  # noqa: F401
     bots_cmd,
     diff_cmd,
     gather_cmd,
+    logs_cmd,
     policy_cmd,
     robots_cmd,
     rules_cmd,

@@ -114,6 +114,11 @@ def _finding(
     )
 
 
+def finding_from_check(rule: Rule, check: Check, policy: Any = None) -> Finding:
+    """A finding from evidence found outside a snapshot (server logs), same shape as the audit's."""
+    return _finding(rule, check, check.severity or rule.severity, None, policy)
+
+
 _SETTING_KEYS = {
     "RB005": "robots.max_crawl_delay_s",
     "SM004": "robots.require_sitemap",

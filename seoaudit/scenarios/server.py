@@ -433,7 +433,6 @@ class ScenarioServer:
             if red.loop:
                 location = target
             elif red.chain:
-
                 location = (
                     f"/__hop/{red.chain}/{quote(self._expand(red.to or '/', origin), safe='')}"
                 )
