@@ -158,6 +158,17 @@ def test_planted_numbers_are_reported_exactly(cli, tmp_path):
     assert rules == {("CH002", "confirmed"), ("RL001", "confirmed")}
     terminal = cli("logs", str(log), "--policy", str(policy))
     assert "protection working" in terminal.stdout and "CH002" in terminal.stdout
+    page = cli("logs", str(log), "--policy", str(policy), "-f", "html").stdout
+    assert page.startswith("<!doctype html>") and "<svg" in page and "verified googlebot" in page
+    assert "| googlebot | spoofed |" in cli("logs", str(log), "-f", "markdown").stdout
+
+
+def test_site_text_in_logs_is_escaped_in_html_and_terminal(cli, tmp_path):
+    evil = '<script>alert(1)</script>\x1b[2J'
+    log = _write(tmp_path, "evil.log", f'66.249.66.1 - - [01/Nov/2026:10:00:00 +0000] "GET /{evil} HTTP/1.1" 403 1 "-" "{GOOGLEBOT_UA}"\n')
+    page = cli("logs", log, "-f", "html").stdout
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "\x1b" not in cli("logs", log).stdout
 
 
 def test_reverse_dns_verification_is_forward_confirmed():

@@ -30,7 +30,7 @@ def logs_command(
     rdns: bool = typer.Option(
         False, "--rdns", help="Also verify by forward-confirmed reverse DNS."
     ),
-    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json."),
+    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal, json, markdown or html."),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Also write the JSON report here."
     ),
@@ -48,8 +48,8 @@ def logs_command(
         raise UsageError(f"--log-format must be one of {', '.join(FORMATS)}")
     if preset and preset not in PRESETS:
         raise UsageError(f"--preset must be one of {', '.join(PRESETS)}")
-    if fmt not in ("terminal", "json"):
-        raise UsageError(f"--format must be terminal or json, not {fmt!r}")
+    if fmt not in ("terminal", "json", "markdown", "html"):
+        raise UsageError(f"--format must be terminal, json, markdown or html, not {fmt!r}")
     if fail_on not in (*SEVERITY_RANK, "never"):
         raise UsageError("--fail-on must be error, warning, info or never")
     if fields:
@@ -66,6 +66,14 @@ def logs_command(
         write_atomic(output, text)
     if fmt == "json":
         typer.echo(text, nl=False)
+    elif fmt == "markdown":
+        from seoaudit.logs.render import markdown_section
+
+        typer.echo(markdown_section(report), nl=False)
+    elif fmt == "html":
+        from seoaudit.logs.render import html_page
+
+        typer.echo(html_page(report), nl=False)
     else:
         console().print(render_terminal(report, findings))
     threshold = SEVERITY_RANK.get(fail_on)

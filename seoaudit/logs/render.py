@@ -146,3 +146,86 @@ def timeline_svg(report: dict[str, Any], width: int = 600, height: int = 120) ->
         + "".join(shapes)
         + "</svg>"
     )  # fmt: skip
+
+
+def _esc(value: object) -> str:
+    from seoaudit.report.html import e
+
+    return e(value)
+
+
+def html_section(report: dict[str, Any]) -> str:
+    """The log proof as an HTML <section> (used by the audit's HTML report and `logs -f html`)."""
+    share = report["crawler_share"]
+    rows = "".join(
+        f"<tr><td>{_esc(b['bot'])}</td><td>{_esc(b['verdict'] or '-')}</td><td>{b['requests']:,}</td>"
+        f"<td>{b['share_requests']:.1%}</td><td>{_mb(b['bytes'])}</td><td>{b['peak_rpm']}</td>"
+        f"<td>{_esc(' '.join(f'{s}:{n}' for s, n in b['statuses'].items()))}</td></tr>"
+        for b in report["bots"][:25]
+    )
+    conflicts = (
+        "".join(
+            f"<li class='bad'>verified {_esc(c['bot'])}: {c['count']:,}× {_esc(c['kind'].replace('_', ' '))} "
+            f"({_esc(', '.join(f'{n}× {s}' for s, n in c['statuses'].items()))}), e.g. "
+            f"<code>{_esc(c['samples'][0]['url'] if c['samples'] else '')}</code> at {_esc(c['first'])}</li>"
+            for c in report["conflicts"]
+        )
+        or "<li class='good'>No verified crawler was refused in this log window.</li>"
+    )
+    spoofed = "".join(
+        f"<li>spoofed {_esc(s['bot'])}: {s['requests']:,} requests, {s['refused']:,} refused, "
+        f"{s['served']:,} served{' (protection working)' if s['refused'] and not s['served'] else ''}</li>"
+        for s in report["spoofed"]
+    )
+    window = report["window"]
+    return (
+        "<section id='logs'><h2>Server-log proof</h2>"
+        f"<p>{report['requests']:,} requests, {_esc(window['start'])} to {_esc(window['end'])}. "
+        f"Crawlers are <b>{share['requests']:.1%}</b> of requests and <b>{share['bytes']:.1%}</b> of "
+        f"bytes (verified crawlers {share['verified_requests']:.1%}).</p>"
+        f"{timeline_svg(report)}<p class='muted'>Blue: crawler requests over the log window; "
+        f"red: error statuses among them.</p><ul>{conflicts}{spoofed}</ul>"
+        "<table><thead><tr><th>bot</th><th>verdict</th><th>requests</th><th>share</th><th>bytes</th>"
+        f"<th>peak/min</th><th>statuses</th></tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
+def markdown_section(report: dict[str, Any]) -> str:
+    from seoaudit.report.markdown import md
+
+    share = report["crawler_share"]
+    out = [
+        "## Server-log proof\n",
+        f"{report['requests']:,} requests, {report['window']['start']} to {report['window']['end']}. "
+        f"Crawlers are **{share['requests']:.1%}** of requests and **{share['bytes']:.1%}** of bytes "
+        f"(verified crawlers {share['verified_requests']:.1%}).\n",
+    ]
+    for c in report["conflicts"]:
+        sample = c["samples"][0]["url"] if c["samples"] else ""
+        out.append(
+            f"- **verified {md(c['bot'])}**: {c['count']:,}× {c['kind'].replace('_', ' ')}, e.g. `{md(sample)}`"
+        )
+    if not report["conflicts"]:
+        out.append("- No verified crawler was refused in this log window.")
+    for s in report["spoofed"]:
+        out.append(
+            f"- spoofed {md(s['bot'])}: {s['requests']:,} requests, {s['refused']:,} refused, {s['served']:,} served"
+        )
+    out.append(
+        "\n| bot | verdict | requests | share | bytes | peak/min |\n|---|---|---:|---:|---:|---:|"
+    )
+    for b in report["bots"][:25]:
+        out.append(
+            f"| {md(b['bot'])} | {b['verdict'] or '-'} | {b['requests']:,} | {b['share_requests']:.1%} "
+            f"| {_mb(b['bytes'])} | {b['peak_rpm']} |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def html_page(report: dict[str, Any]) -> str:
+    from seoaudit.report.html import CSS
+
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">'
+        f"<title>Server-log proof</title><style>{CSS}</style></head><body>{html_section(report)}</body></html>\n"
+    )

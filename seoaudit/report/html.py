@@ -186,6 +186,7 @@ Each shows both sides: what the protection is for, and what it costs in search a
 <section id="conflicts"><h2>Conflicts</h2>
 {_conflicts(result)}
 </section>
+{_logs(result)}
 <section id="appendix"><h2>Appendix: method and limits</h2>
 <h3>What seoaudit did</h3><ul>{method}</ul>
 <h3>What seoaudit can and cannot tell you</h3><ul>{limits}</ul>
@@ -193,6 +194,14 @@ Each shows both sides: what the protection is for, and what it costs in search a
 </section>
 </body></html>
 """
+
+
+def _logs(result: AuditResult) -> str:
+    if not result.logs:
+        return ""
+    from seoaudit.logs.render import html_section
+
+    return html_section(result.logs)
 
 
 REPORTER = Reporter(

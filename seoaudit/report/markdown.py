@@ -116,6 +116,10 @@ def render(result: AuditResult, options: RenderOptions) -> str:
         if f.fix.protection_cost:
             out.append(f"\n**What the protection gives up:** {md(f.fix.protection_cost)}")
         out.append("")
+    if result.logs:
+        from seoaudit.logs.render import markdown_section
+
+        out.append(markdown_section(result.logs))
     out.append("## Appendix: method and limits\n")
     out.append("### What seoaudit did\n")
     out += [f"- {m}" for m in METHOD]
