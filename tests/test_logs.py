@@ -164,8 +164,12 @@ def test_planted_numbers_are_reported_exactly(cli, tmp_path):
 
 
 def test_site_text_in_logs_is_escaped_in_html_and_terminal(cli, tmp_path):
-    evil = '<script>alert(1)</script>\x1b[2J'
-    log = _write(tmp_path, "evil.log", f'66.249.66.1 - - [01/Nov/2026:10:00:00 +0000] "GET /{evil} HTTP/1.1" 403 1 "-" "{GOOGLEBOT_UA}"\n')
+    evil = "<script>alert(1)</script>\x1b[2J"
+    log = _write(
+        tmp_path,
+        "evil.log",
+        f'66.249.66.1 - - [01/Nov/2026:10:00:00 +0000] "GET /{evil} HTTP/1.1" 403 1 "-" "{GOOGLEBOT_UA}"\n',
+    )
     page = cli("logs", log, "-f", "html").stdout
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "\x1b" not in cli("logs", log).stdout
