@@ -61,6 +61,7 @@ def test_a_public_start_never_reaches_private_or_out_of_scope_addresses():
             "http://mixed.example/x",
             "http://10.1.2.3/router",
             "http://elsewhere.example/page",  # public but out of scope
+            f"http://localhost:{port}/secret",  # DNS says public, the socket lands on loopback
         ]
         site = load_scenario(
             {
@@ -103,11 +104,14 @@ def test_a_public_start_never_reaches_private_or_out_of_scope_addresses():
         )
         rules = policy(
             "crawl: {max_rps: 200, concurrency: 4, timeout_s: 3, max_time_s: 30}\n"
-            "site: {hosts: [intranet.example, metadata.example, mixed.example, 127.0.0.1, '[::1]']}\n"
+            "site: {hosts: [localhost, intranet.example, metadata.example, mixed.example, 127.0.0.1, '[::1]']}\n"
         )
         with ScenarioServer(site) as public:
             start = public_name(public)
-            snap = gather(rules, load_registry(), GatherOptions(start_url=start, resolver=fake_dns))
+            public_port = public.origins["main"].rsplit(":", 1)[1]
+            options = GatherOptions(start_url=start, resolver=fake_dns,
+                                    public_peers=frozenset({f"127.0.0.1:{public_port}"}))  # fmt: skip
+            snap = gather(rules, load_registry(), options)
             served = public.requests
         assert internal.requests == [], "the internal server must never be contacted"
     finally:
@@ -123,6 +127,9 @@ def test_a_public_start_never_reaches_private_or_out_of_scope_addresses():
         assert refused.get(lure) == "private_address", (lure, refused.get(lure))
     for lure in (lures[1], lures[2], lures[6], lures[7]):  # out of scope: never even tried
         assert refused.get(lure) in (None, "private_address", "out_of_scope"), lure
+    rebound = [e for e in snap.exchanges if e.url == lures[8]]
+    assert rebound and all(e.error and e.error.kind == "private_address" and "refused at connect" in e.error.message
+                           for e in rebound)  # fmt: skip
     private_kinds = Counter(e.error.kind for e in snap.exchanges if e.error and "intranet" in e.url)
     assert private_kinds and set(private_kinds) == {"private_address"}, private_kinds
     for e in snap.exchanges:
@@ -134,6 +141,20 @@ def test_a_public_start_never_reaches_private_or_out_of_scope_addresses():
     assert redirects and all(
         e.error and e.error.kind in ("private_address", "out_of_scope") for e in redirects.values()
     )
+
+
+def test_dns_rebinding_is_caught_at_connect_time():
+    """The resolver the pre-flight check asks says "public"; the socket still lands on
+    loopback. The connection itself is refused before a byte is sent."""
+    internal = load_scenario({"name": "internal", "origins": {"main": {"routes": [page("/")]}}})
+    with ScenarioServer(internal) as server:
+        start = public_name(server)
+        snap = gather(policy("crawl: {max_rps: 200, timeout_s: 3}\n"), load_registry(),
+                      GatherOptions(start_url=start, resolver=fake_dns))  # fmt: skip
+        assert server.requests == []
+    kinds = {e.error.kind for e in snap.exchanges if e.error}
+    assert kinds == {"private_address"} and not snap.complete
+    assert any("refused at connect" in e.error.message for e in snap.exchanges if e.error)
 
 
 def test_a_private_start_is_allowed_and_said_in_every_report(cli, tmp_path):

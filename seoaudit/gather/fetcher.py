@@ -27,8 +27,10 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from seoaudit.gather.urls import host_key, in_scope, normalise_url
@@ -137,6 +139,9 @@ class FetchSettings:
     secrets: tuple[str, ...] = ()  # values never to record (credentials in extra_headers)
     verify_tls: bool = True
     min_rate_fraction: float = 0.125  # a host's rate never drops below this share of max_rps
+    # "ip:port" peers that count as public although their address is not (tests simulate a
+    # public site on 127.0.0.1 with it); empty in real runs
+    public_peers: frozenset[str] = frozenset()
 
 
 class Fetcher:
@@ -155,14 +160,19 @@ class Fetcher:
         self._resolved: dict[str, list[str]] = {}
         self._next_id = 0
         self._t0 = time.monotonic()
-        self._client = httpx.AsyncClient(
-            follow_redirects=False,
+        transport = httpx.AsyncHTTPTransport(
             verify=settings.verify_tls,
-            timeout=httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, 10.0)),
             limits=httpx.Limits(
                 max_connections=max(4, settings.concurrency * 4),
                 max_keepalive_connections=max(4, settings.concurrency * 2),
             ),
+        )
+        if not settings.private_ok:
+            _guard_connections(transport, settings.public_peers)
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=False,
+            timeout=httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, 10.0)),
             headers={"Accept-Encoding": "gzip, deflate, br"},
         )
         self.stopped_reasons: dict[str, str] = {}
@@ -544,9 +554,62 @@ def _decoder_for(encoding: str) -> Decoder | None:
     return None
 
 
+PRIVATE_PEER = "refused at connect: "
+
+
+class _PeerGuard(httpcore.AsyncNetworkBackend):
+    """Checks the address a connection actually reached, not the one DNS promised earlier.
+
+    The pre-flight check resolves the host and refuses private answers, but the connection
+    resolves again: a DNS server that answers public first and private a moment later (DNS
+    rebinding) would slip through. Here the socket's real peer is checked before a single
+    byte is sent."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend, public_peers: frozenset[str]) -> None:
+        self._inner = inner
+        self._public_peers = public_peers
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_tcp(
+            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+        peer = stream.get_extra_info("server_addr")
+        address = str(peer[0]) if peer else ""
+        if (
+            address
+            and is_private_address(address)
+            and f"{address}:{peer[1]}" not in self._public_peers
+        ):
+            await stream.aclose()
+            raise httpcore.ConnectError(
+                f"{PRIVATE_PEER}{host} connected to the non-public address {address}"
+            )
+        return stream
+
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are never used by the auditor")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _guard_connections(transport: httpx.AsyncHTTPTransport, public_peers: frozenset[str]) -> None:
+    pool = transport._pool  # httpx keeps its httpcore pool here (pinned in requirements.lock)
+    pool._network_backend = _PeerGuard(pool._network_backend, public_peers)
+
+
 def classify_http_error(exc: BaseException) -> ErrorInfo:
     text = f"{type(exc).__name__}: {exc}"
     low = text.lower()
+    if PRIVATE_PEER in text:
+        return ErrorInfo(kind="private_address", message=text[:300])
     if isinstance(exc, httpx.TimeoutException):
         kind = "timeout"
     elif "ssl" in low or "certificate" in low or "tls" in low:

@@ -82,6 +82,7 @@ class GatherOptions:
     resolver: Resolver | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)  # --header (secret values)
     verify_tls: bool = True  # --insecure turns it off, and the report says so
+    public_peers: frozenset[str] = frozenset()  # test seam: "ip:port" peers treated as public
 
 
 @dataclass
@@ -199,6 +200,7 @@ class _Gatherer:
             private_ok=private,
             extra_headers={**crawl.headers, **options.extra_headers},
             verify_tls=options.verify_tls,
+            public_peers=options.public_peers,
             secrets=tuple(
                 sorted(
                     {
