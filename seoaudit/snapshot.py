@@ -41,7 +41,9 @@ ErrorKind = Literal[
     "other",
 ]
 
-Purpose = Literal["robots", "sitemap", "page", "probe", "asset", "canonical", "rate_probe"]
+Purpose = Literal[
+    "robots", "sitemap", "page", "probe", "asset", "canonical", "recheck", "rate_probe"
+]
 
 
 class _Model(BaseModel):
@@ -74,7 +76,8 @@ class RedirectHop(_Model):
 
 
 class Timing(_Model):
-    started_s: float = 0.0  # seconds since the gather run started
+    started_s: float = 0.0  # seconds since the gather run started, when the request left
+    paced_rps: float | None = None  # the host's pacing rate when it was sent (None: unpaced)
     ttfb_ms: float | None = None  # of the final hop
     total_ms: float | None = None  # all hops, body included
 
@@ -132,6 +135,7 @@ class RobotsFacts(_Model):
     profile: str
     exchange_id: int
     body_b64: str | None = None
+    recheck: bool = False  # a calm re-fetch after this profile's copy was refused
 
     def body_bytes(self) -> bytes | None:
         return None if self.body_b64 is None else base64.b64decode(self.body_b64)

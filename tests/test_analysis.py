@@ -21,9 +21,9 @@ VENDOR_TEMPLATES = {
     "aws_waf_challenge": ("challenge", "AWS WAF"),
     "aws_waf_captcha": ("challenge", "AWS WAF"),
     "datadome": (None, "DataDome"),
-    "perimeterx": ("block", "HUMAN (PerimeterX)"),
+    "perimeterx": ("challenge", "HUMAN (PerimeterX)"),  # px-captcha: press and hold
     "sucuri": ("block", "Sucuri"),
-    "imperva": ("block", "Imperva"),
+    "imperva": ("challenge", "Imperva"),  # the _Incapsula_Resource CAPTCHA iframe
     "recaptcha": ("challenge", "reCAPTCHA"),
 }
 

@@ -50,6 +50,7 @@ POLICY = (
     "crawl: {max_rps: 500, concurrency: 8, sample_per_bot: 10, max_pages: 30, timeout_s: 3}\n"
     "bots: {required: [googlebot, bingbot], wanted: [], blocked: []}\n"
     "paths: {must_index: ['/$', '/p*'], must_not_index: []}\n"
+    "rate: {min_rps: 4}\n"  # calm re-checks 0.3 s apart: quick, and still slower than needed
 )
 
 CASES: list[dict[str, Any]] = [
@@ -97,7 +98,9 @@ CASES: list[dict[str, Any]] = [
          fires=[(None, "googlebot")], silent=[(None, "bingbot")]),
     dict(rule="RL002", routes=[for_ua("Googlebot", {"path": "/p1$", "response": {"status": 429}}),
                                for_ua("bingbot", {"path": "/p1$", "response": {"status": 429, "headers": [["Retry-After", "1"]]}})],
-         fires=[(None, "googlebot")], silent=[(None, "bingbot")]),
+         fires=[(None, None)], silent=[]),
+    dict(rule="RL002", name="RL002-clean", routes=[for_ua("bingbot", {"path": "/p1$", "response": {"status": 429, "headers": [["Retry-After", "1"]]}})],
+         fires=[], silent=[(None, None)]),
     dict(rule="RL003", routes=[for_ua("Googlebot", {"path": "/p1$", "response": {"status": 503, "headers": [["Retry-After", "7200"]]}})],
          fires=[(None, "googlebot")], silent=[(None, "bingbot")]),
     dict(rule="RL004", routes=[for_ua("Googlebot", {"path": "/p", "response": {"template": "page", "params": {"title": "q"},

@@ -52,6 +52,10 @@ class UrlView:
         return b is not None and b.classification.kind == "ok"
 
 
+def _served(exchange: Exchange) -> bool:
+    return exchange.status is not None and exchange.status < 400 and exchange.error is None
+
+
 def pages_by_exchange(ctx: RuleContext) -> dict[int, PageFacts]:
     return ctx.cached("pages_by_exchange", lambda: {p.exchange_id: p for p in ctx.snapshot.pages})
 
@@ -67,6 +71,14 @@ def url_views(ctx: RuleContext) -> dict[str, UrlView]:
             if e.purpose == "probe" or (e.purpose == "page" and e.url in probed):
                 view = views.setdefault(e.url, UrlView(e.url))
                 view.by_profile.setdefault(e.profile, _raw(e, pages.get(e.id)))
+        # The control is what people get: when the browser's probe was caught by a limit
+        # and a calm re-check served it, the served answer is the control.
+        for e in ctx.snapshot.exchanges:
+            if e.purpose == "recheck" and e.profile == "browser" and _served(e):
+                view = views.get(e.url)
+                current = view.browser if view is not None else None
+                if current is not None and not _served(current.exchange):
+                    view.by_profile["browser"] = _raw(e, pages.get(e.id))
         for view in views.values():
             control = view.browser
             control_len = control.page.text_length if control and control.page else None
@@ -107,7 +119,7 @@ def latest_fetch(ctx: RuleContext, url: str, *, profile: str | None = None) -> E
 def _index_by_url(ctx: RuleContext) -> dict[str, list[Exchange]]:
     out: dict[str, list[Exchange]] = {}
     for e in ctx.snapshot.exchanges:
-        if e.purpose in ("page", "probe", "canonical"):
+        if e.purpose in ("page", "probe", "canonical", "recheck"):
             out.setdefault(e.url, []).append(e)
     return out
 

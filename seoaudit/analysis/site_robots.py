@@ -34,10 +34,26 @@ class RobotsCopy:
     meaning: Meaning
     why: str
     robots: RobotsTxt | None  # parsed when the meaning is "rules"
+    # the first answer, when it was a refusal that a calm re-check did not reproduce: the
+    # file sits behind a limiter that our own burst of robots.txt fetches tripped
+    limited_by: Exchange | None = None
 
     @property
     def status(self) -> int | None:
         return self.exchange.status if self.exchange else None
+
+    def acts_on(self) -> tuple[object, ...]:
+        """What a crawler acts on, not the bytes: the meaning, and for a served file its
+        parsed rules (user-agent, allow, disallow, sitemap and crawl-delay lines, in order).
+        Two copies that differ only in padding, comments or line endings act the same."""
+        if self.meaning != "rules" or self.robots is None:
+            return (self.meaning,)
+        lines = tuple(
+            (rec.key.value if rec.key.value != "unknown" else rec.raw_key.lower(), rec.value)
+            for rec in self.robots.records
+            if rec.key.value != "unknown" or rec.raw_key.lower().replace("_", "-") == "crawl-delay"
+        )
+        return (self.meaning, lines)
 
     @property
     def is_html(self) -> bool:
@@ -108,16 +124,26 @@ def meaning_of(exchange: Exchange | None) -> tuple[Meaning, str]:
 
 
 def robots_copy(ctx: RuleContext, origin: str, profile: str) -> RobotsCopy:
+    """The copy a crawler acts on: the first fetch, or, when that was a refusal (5xx, 429,
+    a broken connection) and a calm re-check was answered, the re-check's."""
+
     def build() -> RobotsCopy:
-        facts = next(
-            (r for r in ctx.snapshot.robots if r.origin == origin and r.profile == profile), None
-        )
-        exchange = ctx.snapshot.exchange(facts.exchange_id) if facts else None
+        facts_list = [r for r in ctx.snapshot.robots if r.origin == origin and r.profile == profile]
+        first = next((r for r in facts_list if not r.recheck), None)
+        facts, limited_by = first, None
+        exchange = ctx.snapshot.exchange(first.exchange_id) if first else None
         meaning, why = meaning_of(exchange)
+        if meaning == "halted":
+            for again in (r for r in facts_list if r.recheck):
+                answer = ctx.snapshot.exchange(again.exchange_id)
+                if meaning_of(answer)[0] != "halted":
+                    limited_by, facts, exchange = exchange, again, answer
+                    meaning, why = meaning_of(answer)
+                    break
         parsed = None
         if meaning == "rules" and facts is not None:
             parsed = RobotsTxt.parse(facts.body_bytes() or b"")
-        return RobotsCopy(origin, profile, facts, exchange, meaning, why, parsed)
+        return RobotsCopy(origin, profile, facts, exchange, meaning, why, parsed, limited_by)
 
     return ctx.cached(f"robots_copy:{origin}:{profile}", build)
 

@@ -2,17 +2,26 @@
 
 Polite by construction, whatever the caller asks:
 - one global token bucket (``crawl.max_rps``) and a per-host concurrency cap;
-- never faster after a non-2xx: any non-2xx spaces the next request to that host by a full
-  interval, and 429/503/5xx halve the host's rate (down to a floor);
-- Retry-After is a floor for the identity that received it, capped by
-  ``rate.max_retry_after_s``; past the cap, or after repeated distress, that identity stops
-  fetching the host and the snapshot says why;
+- never faster after a non-2xx: any non-2xx spaces the next request to that host;
+- 429 and 503 are host-wide signals, because every agent of an audit shares one IP and a
+  per-IP limiter throttles their sum: the whole host pauses (Retry-After as a floor, capped,
+  else a doubling back-off) and its pacing rate halves, down to a floor below
+  ``rate.min_rps``; it climbs back slowly after a quiet spell, never past 80% of a rate that
+  drew a limit. Only when one agent keeps drawing them while the others are served does
+  that agent alone wait. One 500 on one URL changes nobody's rate;
+- a Retry-After over the caps, or repeated distress, stops the identity that received it
+  on that host, and the snapshot says why;
+- an identity may be *serial* (at most one request in flight per host, in FIFO order):
+  bot probes always are, so agents are spread fairly over time, and an identity that drew a
+  429/503 becomes serial, so how many requests it sends before a stop does not depend on
+  timing;
 - bodies are streamed and cut at a byte cap counted *after* decompression (bombs stop at
   the cap), with connect/read timeouts and a total deadline per request;
 - redirects are followed by hand, hop by hop, within a hop limit, never out of scope;
 - a host that resolves to a private, loopback or link-local address is refused unless the
   audit itself started on a private address;
-- no silent retries: every attempt is an exchange in the snapshot.
+- no silent retries: every attempt is an exchange in the snapshot, with the pacing rate in
+  force when it was sent (``timing.paced_rps``), which the rate analysis reads.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import ipaddress
 import socket
 import time
 import zlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -39,9 +49,18 @@ from seoaudit.snapshot import Body, ErrorInfo, Exchange, RedirectHop
 Resolver = Callable[[str], list[str]]
 EXCERPT_BYTES = 4096
 PAGE_EXCERPT_BYTES = 512  # honest-crawl pages: enough for a challenge title, small at 20k pages
+# Interstitials are small and keep their markers anywhere (a challenge script near the end):
+# keep more of small and refused answers, so classification can read the whole page.
+INTERSTITIAL_EXCERPT_BYTES = 16 * 1024
+INTERSTITIAL_MAX_BYTES = 64 * 1024
 _SLICE = 1024  # compressed bytes fed to a decoder at a time (bounds one step's output)
 MAX_DISTRESS_PER_IDENTITY = 4
-DEFAULT_BACKOFF_S = 2.0
+DEFAULT_BACKOFF_S = 2.0  # host-wide pause after a 429/503 without Retry-After (doubles)
+MAX_BACKOFF_S = 30.0
+RECOVER_AFTER_S = 10.0  # a quiet spell this long lets the pacing rate climb again
+RECOVER_FACTOR = 1.25
+CEILING_SHARE = 0.8  # never climb back past this share of a rate that drew a limit
+LIMIT_STATUSES = (429, 503)
 
 
 def system_resolver(host: str) -> list[str]:
@@ -97,11 +116,63 @@ class Fetched:
 @dataclass
 class _HostState:
     semaphore: asyncio.Semaphore
-    interval: float  # seconds between requests to this host (1 / current rate)
+    max_rate: float | None  # crawl.max_rps (None: unpaced, benchmarks only)
+    floor_rate: float | None
+    rate: float | None = None  # current pacing rate
     next_at: float = 0.0
-    not_before: dict[str, float] = field(default_factory=dict)  # identity -> monotonic time
+    paused_until: float = 0.0  # host-wide: Retry-After or back-off after a 429/503
+    ceiling: float | None = None  # CEILING_SHARE x the lowest pacing rate that drew a limit
+    last_limit_at: float = float("-inf")
+    last_limit_seen: dict[str, float] = field(default_factory=dict)  # identity -> send time
+    last_raise_at: float = float("-inf")
+    consecutive_limits: int = 0
+    last_sent: float = float("-inf")  # when the last request to this host left
     stopped: dict[str, str] = field(default_factory=dict)  # identity -> reason
     distress: dict[str, int] = field(default_factory=dict)
+    serial: dict[str, asyncio.Lock] = field(default_factory=dict)  # identity -> its lock
+    not_before: dict[str, float] = field(default_factory=dict)  # identity -> its own pause
+    recent: deque[tuple[str, bool]] = field(default_factory=lambda: deque(maxlen=12))
+    serial_mode: set[str] = field(default_factory=set)  # identities serial since a 429/503
+
+    def __post_init__(self) -> None:
+        self.rate = self.max_rate
+
+    @property
+    def interval(self) -> float:
+        return 1.0 / self.rate if self.rate else 0.0
+
+    def lock_for(self, identity: str) -> asyncio.Lock:
+        lock = self.serial.get(identity)
+        if lock is None:
+            lock = self.serial[identity] = asyncio.Lock()
+        return lock
+
+    def on_limit(self, paced_rps: float | None, wait: float, now: float, new: bool) -> None:
+        """A 429/503: pause everyone, halve the pace, remember where the limit bit.
+
+        ``new`` is False for answers to requests sent before the previous limit was seen
+        (the same burst): they extend the pause but do not halve the pace again."""
+        self.paused_until = max(self.paused_until, now + wait)
+        if not new:
+            return
+        self.consecutive_limits += 1
+        self.last_limit_at = now
+        if self.rate is None:
+            return
+        if paced_rps:
+            cap = paced_rps * CEILING_SHARE
+            self.ceiling = cap if self.ceiling is None else min(self.ceiling, cap)
+        self.rate = max(self.floor_rate or 0.0, self.rate / 2)
+
+    def on_success(self, now: float) -> None:
+        self.consecutive_limits = 0
+        if self.rate is None or self.max_rate is None:
+            return
+        cap = min(self.max_rate, self.ceiling) if self.ceiling else self.max_rate
+        quiet = now - self.last_limit_at >= RECOVER_AFTER_S
+        if self.rate < cap and quiet and now - self.last_raise_at >= RECOVER_AFTER_S / 2:
+            self.rate = min(cap, max(self.rate * RECOVER_FACTOR, self.floor_rate or 0.0))
+            self.last_raise_at = now
 
 
 class _GlobalBucket:
@@ -139,6 +210,8 @@ class FetchSettings:
     secrets: tuple[str, ...] = ()  # values never to record (credentials in extra_headers)
     verify_tls: bool = True
     min_rate_fraction: float = 0.125  # a host's rate never drops below this share of max_rps
+    # ...nor below half of rate.min_rps, so a limit under the rate the policy needs is seen
+    min_rps: float | None = None
     # "ip:port" peers that count as public although their address is not (tests simulate a
     # public site on 127.0.0.1 with it); empty in real runs
     public_peers: frozenset[str] = frozenset()
@@ -177,6 +250,29 @@ class Fetcher:
         )
         self.stopped_reasons: dict[str, str] = {}
 
+    def _backoff_s(self) -> float:
+        """The first pause after a 429/503 without Retry-After: long enough for a limiter at
+        rate.min_rps to refill two requests, at most DEFAULT_BACKOFF_S."""
+        if not self.settings.min_rps:
+            return DEFAULT_BACKOFF_S
+        return min(DEFAULT_BACKOFF_S, max(0.5, 2.0 / self.settings.min_rps))
+
+    def is_stopped(self, url: str, profile: str) -> bool:
+        """Whether this identity was stopped on the URL's host (Retry-After, distress)."""
+        state = self._hosts.get(host_key(url))
+        return state is not None and profile in state.stopped
+
+    async def calm(self, url: str, gap_s: float) -> None:
+        """Wait until the URL's host is out of any pause and ``gap_s`` has passed since the
+        last request to it: what a re-check needs to be a fair, unloaded observation."""
+        state = self._host(host_key(url))
+        while True:
+            now = time.monotonic()
+            wait = max(state.paused_until, state.last_sent + gap_s) - now
+            if wait <= 0:
+                return
+            await asyncio.sleep(min(wait, 0.5))
+
     async def aclose(self) -> None:
         await self._client.aclose()
 
@@ -195,9 +291,16 @@ class Fetcher:
     def _host(self, key: str) -> _HostState:
         state = self._hosts.get(key)
         if state is None:
-            interval = 1.0 / self.settings.max_rps if self.settings.max_rps else 0.0
+            max_rps = self.settings.max_rps
+            floor = None
+            if max_rps:
+                floor = max_rps * self.settings.min_rate_fraction
+                if self.settings.min_rps:
+                    floor = min(floor, self.settings.min_rps / 2)
             state = self._hosts[key] = _HostState(
-                semaphore=asyncio.Semaphore(self.settings.concurrency), interval=interval
+                semaphore=asyncio.Semaphore(self.settings.concurrency),
+                max_rate=max_rps,
+                floor_rate=floor,
             )
         return state
 
@@ -233,12 +336,34 @@ class Fetcher:
         max_body_bytes: int | None = None,
         method: str = "GET",
         paced: bool = True,
+        serial: bool = False,
     ) -> Fetched:
         """Fetch ``url`` as ``profile`` and return the recorded exchange (never raises for
         network trouble: failures are recorded with an error kind).
 
+        ``serial=True`` keeps at most one request of this identity in flight per host.
         ``paced=False`` is for the opt-in rate probe only, which schedules its own requests
         under its hard ceiling; Retry-After and distress stops still apply."""
+        state = self._host(host_key(url)) if in_scope(url, self.settings.hosts) else None
+        if state is not None and (serial or profile in state.serial_mode):
+            async with state.lock_for(profile):
+                return await self._fetch(url, profile, user_agent, purpose, max_redirects,
+                                         max_body_bytes, method, paced)  # fmt: skip
+        return await self._fetch(
+            url, profile, user_agent, purpose, max_redirects, max_body_bytes, method, paced
+        )
+
+    async def _fetch(
+        self,
+        url: str,
+        profile: str,
+        user_agent: str,
+        purpose: str,
+        max_redirects: int | None,
+        max_body_bytes: int | None,
+        method: str,
+        paced: bool,
+    ) -> Fetched:
         limit = self.settings.max_redirects if max_redirects is None else max_redirects
         cap = self.settings.max_body_bytes if max_body_bytes is None else max_body_bytes
         exchange = Exchange(
@@ -338,16 +463,18 @@ class Fetcher:
         return None
 
     async def _wait_retry_after(self, state: _HostState, profile: str) -> str | None:
+        """Sit out a host-wide pause without holding a connection slot."""
         while True:
             if profile in state.stopped:
                 return state.stopped[profile]
-            wait = state.not_before.get(profile, 0.0) - time.monotonic()
+            until = max(state.paused_until, state.not_before.get(profile, 0.0))
+            wait = until - time.monotonic()
             if wait <= 0:
                 return None
             await asyncio.sleep(min(wait, 0.5))
 
     async def _pace(self, state: _HostState, profile: str) -> str | None:
-        """Wait for the host's current rate and any Retry-After, then the global bucket.
+        """Wait for the host's current pace and any pause, then the global bucket.
 
         Returns the reason when this identity was stopped while it waited.
         """
@@ -355,7 +482,8 @@ class Fetcher:
             if profile in state.stopped:
                 return state.stopped[profile]
             now = time.monotonic()
-            wait = max(state.next_at, state.not_before.get(profile, 0.0)) - now
+            until = max(state.next_at, state.paused_until, state.not_before.get(profile, 0.0))
+            wait = until - now
             if wait <= 0:
                 state.next_at = now + state.interval
                 break
@@ -364,26 +492,44 @@ class Fetcher:
         return None
 
     def _after_response(
-        self, state: _HostState, profile: str, status: int, retry_after: str | None
+        self,
+        state: _HostState,
+        profile: str,
+        status: int,
+        retry_after: str | None,
+        paced_rps: float | None,
+        sent_at: float,
     ) -> None:
-        if 200 <= status < 300 or 300 <= status < 400:
-            return
         now = time.monotonic()
+        limited = status in LIMIT_STATUSES
+        others = [refused for who, refused in state.recent if who != profile]
+        state.recent.append((profile, limited))
+        if status < 400 or status in (404, 410):
+            state.on_success(now)
+            if status < 400:
+                return
         state.next_at = max(state.next_at, now + state.interval)  # no burst after a non-2xx
-        distress = status in (429, 503) or status >= 500
-        if not distress:
+        if status not in LIMIT_STATUSES:
             return
-        floor = (
-            1.0 / (self.settings.max_rps * self.settings.min_rate_fraction)
-            if self.settings.max_rps
-            else 0.5
-        )
-        state.interval = min(max(state.interval * 2, 0.05), floor)
-        if status not in (429, 503):
-            return
-        count = state.distress.get(profile, 0) + 1
+        # One episode per burst: answers to requests already in flight when the last limit
+        # arrived belong to that episode, so how many were in flight does not matter.
+        new = sent_at > state.last_limit_at
+        new_for_identity = sent_at > state.last_limit_seen.get(profile, float("-inf"))
+        state.last_limit_seen[profile] = max(state.last_limit_seen.get(profile, 0.0), now)
+        count = state.distress.get(profile, 0) + (1 if new_for_identity else 0)
         state.distress[profile] = count
+        state.serial_mode.add(profile)
         delay = parse_retry_after(retry_after)
+        # Host-wide, unless this agent alone keeps drawing limits while the others are served
+        # under the same load: then only this agent waits, and nobody else slows down.
+        alone = count > 1 and any(not refused for refused in others) and not any(others)
+        steps = count - 1 if alone else state.consecutive_limits
+        backoff = min(MAX_BACKOFF_S, self._backoff_s() * 2**steps)
+        wait = min(delay, self.settings.max_wait_s) if delay is not None else backoff
+        if alone:
+            state.not_before[profile] = max(state.not_before.get(profile, 0.0), now + wait)
+        else:
+            state.on_limit(paced_rps, wait, now, new)
         if delay is not None and delay > self.settings.max_retry_after_s:
             state.stopped[profile] = (
                 f"the server asked this agent to wait {delay:.0f} s (Retry-After), over "
@@ -401,9 +547,6 @@ class Fetcher:
             self.stopped_reasons[f"{profile}@{host_key_from_state(self, state)}"] = state.stopped[
                 profile
             ]
-            return
-        wait = delay if delay is not None else DEFAULT_BACKOFF_S
-        state.not_before[profile] = max(state.not_before.get(profile, 0.0), now + wait)
 
     async def _one_hop(
         self,
@@ -426,6 +569,12 @@ class Fetcher:
             if stopped is not None:
                 exchange.error = ErrorInfo(kind="other", message=f"not fetched: {stopped}")
                 return None
+            paced_rps = state.rate if paced else None
+            if exchange.timing.paced_rps is None and paced_rps:
+                exchange.timing.paced_rps = round(paced_rps, 4)
+            if not exchange.redirects:  # when the request really left, not when it queued
+                exchange.timing.started_s = round(time.monotonic() - self._t0, 4)
+            state.last_sent = time.monotonic()
             headers = {"User-Agent": user_agent, **self.settings.extra_headers}
             t0 = time.monotonic()
             try:
@@ -464,7 +613,12 @@ class Fetcher:
                 )
                 return None
             self._after_response(
-                state, profile, exchange.status or 0, exchange.header("retry-after")
+                state,
+                profile,
+                exchange.status or 0,
+                exchange.header("retry-after"),
+                paced_rps,
+                t0,
             )
             return exchange.status or 0, (location if is_redirect else None)
 
@@ -499,7 +653,9 @@ class Fetcher:
             bytes=len(data),
             wire_bytes=wire,
             sha256=digest.hexdigest(),
-            excerpt=bytes(data[: _excerpt_size_for(exchange)]).decode("utf-8", "replace"),
+            excerpt=bytes(data[: _excerpt_size_for(exchange, len(data))]).decode(
+                "utf-8", "replace"
+            ),
             truncated=truncated,
             content_type=response.headers.get("content-type"),
             charset=response.charset_encoding,
@@ -510,9 +666,13 @@ class Fetcher:
             )
 
 
-def _excerpt_size_for(exchange: Exchange) -> int:
+def _excerpt_size_for(exchange: Exchange, size: int) -> int:
     ok = exchange.status is not None and 200 <= exchange.status < 300
-    return PAGE_EXCERPT_BYTES if exchange.purpose == "page" and ok else EXCERPT_BYTES
+    if exchange.purpose == "page" and ok:
+        return PAGE_EXCERPT_BYTES
+    if not ok or size <= INTERSTITIAL_MAX_BYTES:
+        return INTERSTITIAL_EXCERPT_BYTES
+    return EXCERPT_BYTES
 
 
 def host_key_from_state(fetcher: Fetcher, state: _HostState) -> str:

@@ -1,12 +1,15 @@
 """The active rate probe (opt-in): at what request rate does the site start refusing a crawler?
 
 A stepped ramp on one cheap must-index URL per required bot and the browser control
-(0.5, 1, 2, 4 … req/s, a few seconds a step) up to ``max(2 × rate.min_rps, …)`` but never
-above ``rate.probe_max_rps`` nor the hard ceiling of 20 req/s, and never more than
-``rate.probe_max_requests`` requests per agent. It stops at the first 429 or 503, challenge,
-block, connection failure, or a time-to-first-byte blow-up (step p50 over three times the
-first step's), honours Retry-After, then fetches robots.txt once to see whether the limiter
-covers it too. Everything it sends is recorded like any other exchange.
+(0.5, 1, 2, 4 … req/s) up to ``rate.probe_max_rps`` (never above the hard ceiling of 20
+req/s), so a limit anywhere below it is found, and never more than
+``rate.probe_max_requests`` requests per agent: steps are shortened to fit the cap. Agents
+are probed one after another, with a recovery pause after one drew a limit, because they
+share one IP and a limiter's bucket must refill before the next agent is measured. It
+stops at the first 429 or 503, challenge, block, connection failure, or a time-to-first-
+byte blow-up (step p50 over three times the first step's), honours Retry-After, then
+fetches robots.txt once to see whether the limiter covers it too. Everything it sends is
+recorded like any other exchange.
 """
 
 from __future__ import annotations
@@ -29,17 +32,29 @@ DEFAULT_STEP_S = 3.0
 TTFB_BLOWUP = 3.0
 MAX_RETRY_WAIT_S = 30.0
 QUIET_GAP_S = 2.0
+RECOVERY_S = 10.0  # after an agent drew a limit, before the next agent is probed
+MIN_PER_STEP = 3
 
 
 def ramp(policy: Any) -> list[float]:
-    """The steps to climb: up to twice the needed rate, within the policy and hard caps."""
+    """The steps to climb: every standard step up to rate.probe_max_rps (and the hard cap)."""
     ceiling = min(float(policy.rate.probe_max_rps), HARD_CEILING_RPS)
     steps = [s for s in STEPS_RPS if s <= ceiling]
-    if not steps:
-        steps = [ceiling]
-    needed = min(2 * float(policy.rate.min_rps), ceiling)
-    top = next((s for s in steps if s >= needed), steps[-1])
-    return [s for s in steps if s <= max(top, steps[0])]
+    if not steps or steps[-1] < ceiling:
+        steps.append(ceiling)
+    return steps
+
+
+def step_counts(policy: Any, step_s: float) -> list[int]:
+    """Requests per step: ``rate × step_s`` each (at least MIN_PER_STEP), shortened until the
+    whole ramp fits rate.probe_max_requests."""
+    steps = ramp(policy)
+    budget = int(policy.rate.probe_max_requests)
+    while True:
+        counts = [max(MIN_PER_STEP, round(rate * step_s)) for rate in steps]
+        if sum(counts) <= budget or step_s <= 0.05:
+            return counts
+        step_s *= 0.8
 
 
 def probe_targets(profiles: list[Profile], policy: Any) -> list[Profile]:
@@ -65,11 +80,11 @@ async def probe_one(
     started = time.monotonic()
     retry_after: float | None = None
     steps = ramp(policy)
+    counts = step_counts(policy, step_s)
     # Start after a quiet gap, so the crawl's own requests do not count against the first step.
     next_at = time.monotonic() + min(QUIET_GAP_S, step_s, 1.0 / steps[0])
-    for rate in steps:
+    for rate, count in zip(steps, counts, strict=True):
         interval = 1.0 / rate
-        count = max(1, round(rate * step_s))
         ttfbs: list[float] = []
         if progress is not None:
             progress(f"rate probe {profile.id} at {rate:g} req/s")
@@ -174,7 +189,11 @@ async def run_rate_probes(
         f"rate probe: {len(targets)} agent(s) on {url}, ramp {', '.join(f'{s:g}' for s in steps)} "
         f"req/s, at most {policy.rate.probe_max_requests} requests each; stops at the first limit"
     )
-    return [
-        await probe_one(fetcher, profile, url, policy, step_s=step_s, progress=progress)
-        for profile in targets
-    ]
+    probes: list[RateProbe] = []
+    for profile in targets:
+        if probes and probes[-1].onset_rps is not None:
+            await asyncio.sleep(min(RECOVERY_S, max(step_s, 1.0) * 3))  # let the bucket refill
+        probes.append(
+            await probe_one(fetcher, profile, url, policy, step_s=step_s, progress=progress)
+        )
+    return probes

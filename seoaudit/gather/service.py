@@ -8,9 +8,11 @@ Phases, in order (each bounded, all requests through the one polite ``Fetcher``)
 3. the discovery crawl with the honest agent: start URL, must-index paths, sitemap URLs,
    then links, breadth-first within ``crawl.max_depth``/``crawl.max_pages``;
 4. per-bot probes: a sample of must-index, sitemap and crawled URLs fetched as every policy
-   bot, the browser control and an unknown bot; the assets must-index pages load; the
-   canonical targets nobody fetched yet;
-5. the active rate probe, only when asked.
+   bot, the browser control and an unknown bot, agents in turn; the assets must-index pages
+   load; the canonical targets nobody fetched yet;
+5. re-checks: refusals that our own load could explain, fetched again at a calm pace (see
+   ``recheck_plan``), so a verdict never rests on which request a limiter happened to hit;
+6. the active rate probe, only when asked.
 
 The service judges nothing. When it is stopped (Ctrl-C, SIGTERM, the time limit) it
 returns what it has, marked incomplete.
@@ -65,6 +67,28 @@ MAX_CANONICAL_TARGETS = 40
 MAX_SKIPPED_SAMPLE = 200
 STORED_OUTLINKS = 10  # per page in the snapshot: memory stays flat on big sites
 _ERROR_KINDS_UNREACHABLE = {"connect", "dns", "timeout", "tls", "reset"}
+RECHECK_MAX_REQUESTS = 24
+ROBOTS_RECHECK_MAX = 16
+RECHECK_ERRORS = ("reset", "timeout", "protocol", "connect")
+CALM_MIN_GAP_S = 0.25  # a re-check waits at least this long after our previous request
+CALM_MARGIN = 1.2  # ...and 1.2 / rate.min_rps: slower than the rate the policy needs
+
+
+def _served(exchange: Exchange) -> bool:
+    return exchange.status is not None and exchange.status < 400 and exchange.error is None
+
+
+def _refusal_key(exchange: Exchange) -> str | None:
+    """The answer a re-check would test (429, 5xx, a broken connection), else None."""
+    status = exchange.status
+    if status is not None and (status == 429 or status >= 500):
+        return str(status)
+    error = exchange.error
+    if status is None and error is not None and error.kind in RECHECK_ERRORS:
+        return error.kind
+    if error is not None and error.kind == "reset":
+        return "reset"
+    return None
 
 
 @dataclass
@@ -196,6 +220,7 @@ class _Gatherer:
             max_body_bytes=crawl.max_body_kib * 1024,
             max_redirects=crawl.max_redirects,
             max_retry_after_s=policy.rate.max_retry_after_s,
+            min_rps=policy.rate.min_rps,
             hosts=self.hosts,
             private_ok=private,
             extra_headers={**crawl.headers, **options.extra_headers},
@@ -300,6 +325,7 @@ class _Gatherer:
                     await self._sitemaps(fetcher)
                 await self._crawl(fetcher)
                 await self._probes(fetcher)
+                await self._recheck(fetcher)
                 if self.options.probe_rate or self.policy.rate.probe:
                     await self._rate_probe(fetcher)
         except TimeoutError:
@@ -349,7 +375,7 @@ class _Gatherer:
     async def _robots(self, fetcher: Fetcher) -> None:
         self._phase("robots.txt")
 
-        async def one(origin: str, profile: Profile) -> None:
+        async def one(origin: str, profile: Profile, *, recheck: bool = False) -> Exchange:
             fetched = await fetcher.fetch(
                 origin + "/robots.txt",
                 profile=profile.id,
@@ -357,6 +383,7 @@ class _Gatherer:
                 purpose="robots",
                 max_redirects=ROBOTS_MAX_REDIRECTS,
                 max_body_bytes=ROBOTS_MAX_BYTES,
+                serial=recheck,
             )
             has_body = fetched.exchange.status is not None
             self.snapshot.robots.append(
@@ -365,28 +392,58 @@ class _Gatherer:
                     profile=profile.id,
                     exchange_id=fetched.exchange.id,
                     body_b64=base64.b64encode(fetched.body).decode("ascii") if has_body else None,
+                    recheck=recheck,
                 )
             )
+            return fetched.exchange
 
         # The honest copy first: it decides where the sitemaps are.
+        honest = next(p for p in self.profiles if p.id == "seoaudit")
+        answers: list[tuple[str, Profile, Exchange]] = []
         for origin in self.origins:
-            honest = next(p for p in self.profiles if p.id == "seoaudit")
-            await one(origin, honest)
+            answers.append((origin, honest, await one(origin, honest)))
         others = [p for p in self.profiles if p.id != "seoaudit"]
-        await asyncio.gather(*(one(o, p) for o in self.origins for p in others))
+        pairs = [(o, p) for o in self.origins for p in others]
+        exchanges = await asyncio.gather(*(one(o, p) for o, p in pairs))
+        answers += [(o, p, e) for (o, p), e in zip(pairs, exchanges, strict=True)]
+        # A refusal our own burst of robots.txt fetches may have drawn is fetched again at a
+        # calm pace, agent and browser in turn, so robots verdicts never rest on it.
+        profiles = {p.id: p for p in self.profiles}
+        plan: list[tuple[str, Profile]] = []
+        for origin, profile, exchange in answers:
+            if _refusal_key(exchange) is None or exchange.status in (401, 403):
+                continue
+            steps = [profile.id, "browser", "browser", profile.id]
+            if profile.id == "browser":
+                steps = ["browser", "browser"]
+            if len(plan) + len(steps) > ROBOTS_RECHECK_MAX:
+                break
+            plan += [(origin, profiles[s]) for s in steps]
+        for origin, profile in plan:
+            if not fetcher.is_stopped(origin + "/", profile.id):
+                await fetcher.calm(origin + "/", self.calm_gap())
+                await one(origin, profile, recheck=True)
         self.snapshot.robots.sort(key=lambda r: (r.origin, r.exchange_id))
 
+    def calm_gap(self) -> float:
+        """Seconds between re-check requests: slower than rate.min_rps, with a margin."""
+        gap = max(CALM_MIN_GAP_S, CALM_MARGIN / self.policy.rate.min_rps)
+        if self.settings.max_rps:
+            gap = max(gap, 1.0 / self.settings.max_rps)
+        return gap
+
     def _honest_robots(self, origin: str) -> RobotsTxt | None:
-        facts = next(
-            (r for r in self.snapshot.robots if r.origin == origin and r.profile == "seoaudit"),
-            None,
-        )
-        if facts is None or facts.body_b64 is None:
+        """The honest copy the crawl follows: a calm re-check's when the first was refused."""
+        copies = [r for r in self.snapshot.robots if r.origin == origin and r.profile == "seoaudit"]
+        by_id = {e.id: e for e in self.exchanges}
+        served = [
+            r
+            for r in copies
+            if r.body_b64 is not None and 200 <= (by_id[r.exchange_id].status or 0) < 300
+        ]
+        if not served:
             return None
-        exchange = next(e for e in self.exchanges if e.id == facts.exchange_id)
-        if exchange.status is None or not 200 <= exchange.status < 300:
-            return None
-        return RobotsTxt.parse(facts.body_bytes() or b"")
+        return RobotsTxt.parse(served[0].body_bytes() or b"")
 
     # -- phase 2: sitemaps ---------------------------------------------------------------
 
@@ -417,6 +474,20 @@ class _Gatherer:
                 purpose="sitemap",
                 max_body_bytes=SITEMAP_MAX_BYTES,
             )
+            if _refusal_key(fetched.exchange) is not None and not fetcher.is_stopped(
+                url, honest.id
+            ):
+                # once more at a calm pace: a limiter our own robots.txt burst tripped is not
+                # a broken sitemap
+                await fetcher.calm(url, self.calm_gap())
+                fetched = await fetcher.fetch(
+                    url,
+                    profile=honest.id,
+                    user_agent=honest.user_agent,
+                    purpose="sitemap",
+                    max_body_bytes=SITEMAP_MAX_BYTES,
+                    serial=True,
+                )
             exchange = fetched.exchange
             facts = SitemapFacts(
                 url=url,
@@ -574,7 +645,10 @@ class _Gatherer:
     def probe_sample(self) -> list[str]:
         """Must-index URLs first, then sitemap URLs, then crawled pages: the ones that matter."""
         limit = self.policy.crawl.sample_per_bot
-        crawled = [d.url for d in self.snapshot.crawl.discovered]
+        # Sorted, not in completion order, so the same site gives the same sample every run.
+        crawled = [
+            d.url for d in sorted(self.snapshot.crawl.discovered, key=lambda d: (d.depth, d.url))
+        ]
         ordered: list[str] = []
         ordered += self._must_index_literals()
         ordered += self._round_robin_by_pattern(
@@ -597,13 +671,15 @@ class _Gatherer:
                 user_agent=profile.user_agent,
                 purpose=purpose,
                 max_body_bytes=cap,
+                serial=profile.id != "seoaudit",  # agents in turn: a shared limiter sees a fair mix
             )
             if purpose in ("probe", "canonical"):  # noindex on a canonical target matters
                 facts = self._page_facts(fetched)
                 if facts is not None:
                     self.snapshot.pages.append(facts)
 
-        # Interleave bots URL by URL so a limiter sees an even mix, not one burst per bot.
+        # Interleave agents URL by URL, one request in flight each, so a limiter that keys on
+        # our IP sees every agent under the same load.
         await asyncio.gather(*(probe(u, p, "probe") for u in sample for p in probing))
 
         self._phase("assets and canonicals")
@@ -638,7 +714,85 @@ class _Gatherer:
                 DiscoveredUrl(url=target, depth=self.max_depth, source="canonical")
             )
 
-    # -- phase 5: the opt-in rate probe -----------------------------------------------------
+    # -- phase 5: re-checks at a calm pace ----------------------------------------------------
+
+    def recheck_plan(self) -> list[tuple[str, str]]:
+        """(url, profile) pairs to fetch again, calmly, to tell a refusal that holds from
+        one our own load caused.
+
+        A refusal is worth a re-check when timing could explain it (429, 503, other 5xx,
+        resets and timeouts) and another agent got the same URL (the load was shared), or
+        when it hit a must-index URL of the honest crawl. Each (agent, answer) group is
+        re-checked once, on its most important URL, as agent, browser, browser, agent: a
+        refusal that holds for the agent while the browser is served, in either order, is
+        the agent's; one that comes and goes is load."""
+        by_url: dict[str, list[Exchange]] = {}
+        for e in self.exchanges:
+            if e.purpose in ("page", "probe", "canonical"):
+                by_url.setdefault(e.url, []).append(e)
+        groups: dict[tuple[str, str], list[str]] = {}
+        honest_must: list[str] = []
+        for url, fetches in by_url.items():
+            served = any(_served(e) for e in fetches)
+            for e in fetches:
+                key = _refusal_key(e)
+                if key is None:
+                    continue
+                limit_like = key in ("429", "503") or not key.isdigit()
+                if e.profile == "seoaudit" and self._must_index_match(url) and limit_like:
+                    honest_must.append(url)
+                elif served or limit_like:
+                    groups.setdefault((e.profile, key), []).append(url)
+        required = set(self.policy.bots.required)
+        wanted = set(self.policy.bots.wanted)
+
+        def rank(item: tuple[tuple[str, str], list[str]]) -> tuple[int, str, str]:
+            (profile, key), _ = item
+            bot = profile.removeprefix("bot:")
+            order = (
+                0 if profile == "browser" else 1 if bot in required else 2 if bot in wanted else 3
+            )
+            return order, profile, key
+
+        plan: list[tuple[str, str]] = []
+        for url in dict.fromkeys(honest_must):
+            plan.append((url, "seoaudit"))
+        for (profile, _key), urls in sorted(groups.items(), key=rank):
+            url = next((u for u in urls if self._must_index_match(u)), urls[0])
+            steps = (
+                [profile, "browser", "browser", profile] if profile != "browser" else [profile] * 2
+            )
+            if len(plan) + len(steps) > RECHECK_MAX_REQUESTS:
+                break
+            plan += [(url, p) for p in steps]
+        return plan[:RECHECK_MAX_REQUESTS]
+
+    async def _recheck(self, fetcher: Fetcher) -> None:
+        plan = self.recheck_plan()
+        if not plan:
+            return
+        self._phase("re-checks")
+        crawl = self.policy.crawl
+        gap = self.calm_gap()
+        profiles = {p.id: p for p in self.profiles}
+        for url, profile_id in plan:
+            profile = profiles[profile_id]
+            if fetcher.is_stopped(url, profile_id):
+                continue
+            await fetcher.calm(url, gap)
+            fetched = await fetcher.fetch(
+                url,
+                profile=profile_id,
+                user_agent=profile.user_agent,
+                purpose="recheck",
+                max_body_bytes=crawl.max_body_kib * 1024,
+                serial=True,
+            )
+            facts = self._page_facts(fetched)
+            if facts is not None:
+                self.snapshot.pages.append(facts)
+
+    # -- phase 6: the opt-in rate probe -----------------------------------------------------
 
     async def _rate_probe(self, fetcher: Fetcher) -> None:
         from seoaudit.gather.rate_probe import run_rate_probes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from seoaudit.analysis.refusals import refusal_of
 from seoaudit.analysis.site_pages import ProfileView, UrlView, spoof_note, url_views
 from seoaudit.analysis.site_robots import must_index_urls, policy_bots
 from seoaudit.rules.base import Check, failed, inconclusive, passed
@@ -14,6 +15,7 @@ Matcher = Callable[[ProfileView, UrlView], bool]
 
 
 def exchange_evidence(pv: ProfileView, role: str) -> dict[str, object]:
+    """The exchange as evidence: request, answer, the headers that identify a protection."""
     e = pv.exchange
     interesting = {
         "server", "cf-ray", "cf-mitigated", "x-amzn-waf-action", "retry-after", "x-datadome",
@@ -31,6 +33,7 @@ def exchange_evidence(pv: ProfileView, role: str) -> dict[str, object]:
         "bytes": e.body.bytes,
         "headers": [f"{k}: {v}" for k, v in e.headers if k.lower() in interesting][:8],
         "signals": pv.classification.signals[:4],
+        "asks": pv.classification.asks,
         "excerpt": e.body.excerpt[:160],
     }
 
@@ -58,6 +61,15 @@ def bot_url_checks(
             ):
                 yield inconclusive(subject, pv.exchange.error.message)
                 continue
+            refusal = refusal_of(ctx, pv.exchange)
+            if refusal is not None and refusal.verdict == "load":
+                yield passed(subject, f"refused under the audit's own load; {refusal.how} (RL001)")
+                continue
+            if matches(pv, view) and refusal is not None and refusal.verdict == "unresolved":
+                yield inconclusive(subject, f"{bot} was refused ({refusal.key}) while the "
+                                   "site was limiting the audit's IP, and no calm re-check "
+                                   "was possible")  # fmt: skip
+                continue
             if matches(pv, view):
                 yield build(bot, view, pv, control, int(url in must))
             else:
@@ -81,6 +93,22 @@ def waf_fix(bot: str, vendor: str | None) -> dict[str, list[str]]:
             f"Watch {bot}'s crawl stats and coverage reports after the change",
         ],
     }
+
+
+def dropped(ctx: RuleContext, bot: str) -> str:
+    """What the bot's operator does with a page it cannot read, in its own terms."""
+    from seoaudit.analysis.site_robots import resolve_bot
+
+    entry = resolve_bot(ctx, bot)
+    operator = getattr(entry, "operator", None) or bot
+    purpose = getattr(entry, "purpose", None)
+    if purpose == "search":
+        return f"{operator} drops the URL from its index"
+    if purpose == "ai-search":
+        return f"{operator} cannot cite or link the page in its answers"
+    if purpose == "ai-training":
+        return f"{operator} leaves the page out of what it collects"
+    return f"{operator} cannot use the page"
 
 
 def view_cost(bot: str, is_must: int, what: str) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed
 from seoaudit.rules.challenge._shared import (
     bot_url_checks,
+    dropped,
     exchange_evidence,
     spoof_fields,
     view_cost,
@@ -19,17 +20,24 @@ from seoaudit.rules.context import RuleContext
 def check(ctx: RuleContext) -> Iterator[Check]:
     def build(bot, view, pv, control, is_must) -> Check:  # type: ignore[no-untyped-def]
         vendor = pv.classification.vendor
+        asks = pv.classification.asks
+        same = control.classification.kind == "challenge"
         return failed(
             url_subject(view.url, bot),
             message=(
                 f"{bot} gets a {vendor + ' ' if vendor else ''}challenge page "
-                f"(status {pv.status}) where a browser gets {control.status}"
+                f"(status {pv.status}{'; it asks for ' + asks if asks else ''}) where a browser "
+                + (
+                    "gets the same challenge, which a person can pass"
+                    if same
+                    else f"gets {control.status}"
+                )
             ),
             cost=view_cost(
                 bot,
                 is_must,
-                "crawlers cannot solve challenges, so the page is crawled as an error or as the "
-                "challenge's own (empty, often noindex) content; repeated, Google drops the URL",
+                "a crawler cannot pass a challenge, so it reads the challenge page instead of "
+                f"the content (an error or an empty, noindex page); repeated, {dropped(ctx, bot)}",
             ),
             evidence=[exchange_evidence(pv, "bot"), exchange_evidence(control, "browser")],
             fix_summary=f"Exempt verified {bot} from the challenge (IP/reverse DNS), not by UA.",

@@ -1,4 +1,4 @@
-"""CH002: a bot gets 401/403/406/451/5xx where a browser gets 2xx."""
+"""CH002: a bot gets a 4xx or 5xx refusal where a browser gets 2xx."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed
 from seoaudit.rules.challenge._shared import (
     bot_url_checks,
+    dropped,
     exchange_evidence,
     spoof_fields,
     view_cost,
@@ -15,27 +16,37 @@ from seoaudit.rules.challenge._shared import (
 from seoaudit.rules.common import HTTP_ERRORS_DOC, VERIFY_DOC, url_subject
 from seoaudit.rules.context import RuleContext
 
-BLOCK_STATUSES = {401, 403, 406, 451}
+NOT_REFUSALS = {404, 410}  # "not here" is the same answer to everyone, not a block
 
 
 def _blocked(pv, view) -> bool:  # type: ignore[no-untyped-def]
+    """Any bot-only 4xx/5xx that is not a challenge (CH001's) and that holds (refusals our
+    own load could explain were re-checked calmly first: see analysis/refusals.py)."""
     status = pv.status or 0
     control_ok = view.browser is not None and 200 <= (view.browser.status or 0) < 300
-    bad = status in BLOCK_STATUSES or (status >= 500 and status != 503)
-    return control_ok and bad and pv.classification.kind in ("block", "error")
+    bad = status >= 400 and status not in NOT_REFUSALS
+    return control_ok and bad and pv.classification.kind != "challenge"
 
 
 def check(ctx: RuleContext) -> Iterator[Check]:
     def build(bot, view, pv, control, is_must) -> Check:  # type: ignore[no-untyped-def]
         vendor = pv.classification.vendor
         status = pv.status
-        meaning = (
-            "Google treats 4xx (other than 429) as 'this page does not exist': it stops "
-            "crawling it and drops it from the index"
-            if status and status < 500
-            else "repeated 5xx makes Google slow down crawling of the host and eventually drop "
-            "the URL"
-        )
+        if status == 429:
+            meaning = (
+                "a 429 that never ends is a block: the crawler slows down for the whole host, "
+                f"retries the URL for about 2 days, then {dropped(ctx, bot)}"
+            )
+        elif status and status < 500:
+            meaning = (
+                "a 4xx other than 429 means 'this page does not exist': the crawler stops "
+                f"fetching it and {dropped(ctx, bot)}"
+            )
+        else:
+            meaning = (
+                "a 5xx served only to crawlers looks like a failing server: the crawler slows "
+                f"down for the whole host, and if it keeps failing {dropped(ctx, bot)}"
+            )
         return failed(
             url_subject(view.url, bot),
             message=(
@@ -58,14 +69,17 @@ def check(ctx: RuleContext) -> Iterator[Check]:
 RULE = Rule(
     code="CH002",
     slug="crawler-blocked-by-status",
-    title="A bot gets 401/403/406/451/5xx where a browser gets 2xx",
+    title="A bot gets a 4xx or 5xx refusal where a browser gets 2xx",
     severity="error",
     owner="infra",
     protection="waf_block",
     docs=RuleDocs(
-        what="Compares the status each bot gets for a URL with the browser control's.",
+        what="Compares the status each bot gets for a URL with the browser control's: any "
+        "4xx (but 404/410) or 5xx served to the bot alone, 503 and 429 included. A 429/503/5xx "
+        "that the audit's own load could explain (all agents share one IP) is re-checked at a "
+        "calm pace, agent and browser in turn, and counts only when it holds.",
         why="To Google a 403 means 'gone', not 'slow down': the page is dropped. 5xx answers "
-        "make Google crawl the host less.",
+        "served only to crawlers make Google crawl the whole host less and drop the URL.",
         why_happens="WAF rules or CDN bot scores that block anything bot-like, often added "
         "after a scraping incident; verified crawlers were not exempted.",
         example="GET /category/shoes as bingbot → 403 'Access Denied … Reference #18.…' "

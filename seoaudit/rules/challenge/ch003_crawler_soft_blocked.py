@@ -22,11 +22,17 @@ def check(ctx: RuleContext) -> Iterator[Check]:
     def build(bot, view, pv, control, is_must) -> Check:  # type: ignore[no-untyped-def]
         bot_len = pv.page.text_length if pv.page else 0
         browser_len = control.page.text_length if control.page else 0
+        vendor = pv.classification.vendor
+        what = (
+            f"a {vendor} block page"
+            if vendor and pv.classification.kind == "block"
+            else (f"{bot_len} characters of text")
+        )
         return failed(
             url_subject(view.url, bot),
             message=(
-                f'{bot} gets 200 with {bot_len} characters of text ("{(pv.page.title if pv.page else "") or ""}") '
-                f"where a browser gets {browser_len}"
+                f'{bot} gets {pv.status} with {what} ("{(pv.page.title if pv.page else "") or ""}") '
+                f"where a browser gets the page ({browser_len} characters)"
             ),
             cost=view_cost(
                 bot,
@@ -42,7 +48,15 @@ def check(ctx: RuleContext) -> Iterator[Check]:
             **spoof_fields(view),  # type: ignore[arg-type]
         )
 
-    yield from bot_url_checks(ctx, lambda pv, view: pv.classification.kind == "soft_block", build)
+    def soft_blocked(pv, view) -> bool:  # type: ignore[no-untyped-def]
+        """A 2xx carrying a block page (recognised from its markers, whatever the status)
+        or far less text than the browser got."""
+        ok = pv.status is not None and 200 <= pv.status < 300
+        control = view.browser
+        control_ok = control is not None and control.classification.kind == "ok"
+        return ok and control_ok and pv.classification.kind in ("block", "soft_block")
+
+    yield from bot_url_checks(ctx, soft_blocked, build)
 
 
 RULE = Rule(
@@ -53,8 +67,9 @@ RULE = Rule(
     owner="infra",
     protection="waf_block",
     docs=RuleDocs(
-        what="Compares the visible text a bot gets with the browser's for the same URL; a "
-        "200 with block wording or under 20% of the browser's text is a soft block.",
+        what="Compares what a bot gets with 2xx with the browser's answer for the same URL: a "
+        "vendor block page (recognised by its markers, whatever the status), block wording, or "
+        "under 20% of the browser's text is a soft block.",
         why="A 200 'sorry' page is indexed as the page's content or marked a soft 404; it "
         "never shows as an error in uptime or status-code dashboards.",
         why_happens="Bot rules configured to 'serve a static page' to suspected bots, to "

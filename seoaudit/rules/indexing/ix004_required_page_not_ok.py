@@ -4,11 +4,70 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.refusals import host_limits, host_of, refusal_of, served
 from seoaudit.analysis.site_pages import latest_fetch
 from seoaudit.analysis.site_robots import must_index_urls
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
 from seoaudit.rules.common import HTTP_ERRORS_DOC, url_subject
 from seoaudit.rules.context import RuleContext
+from seoaudit.snapshot import Exchange
+
+MAINTENANCE_DOC = (
+    "https://developers.google.com/search/docs/crawling-indexing/pause-online-business"
+)
+
+
+def _served_elsewhere(ctx: RuleContext, url: str) -> Exchange | None:
+    """Another answer for the URL that was served (a calm re-check, the browser's probe)."""
+    candidates = [
+        e
+        for e in ctx.snapshot.exchanges
+        if e.url == url and e.purpose in ("page", "probe", "recheck") and served(e)
+        and e.profile in ("seoaudit", "browser")
+    ]  # fmt: skip
+    return candidates[-1] if candidates else None
+
+
+def _unavailable(ctx: RuleContext, url: str, exchange: Exchange | None) -> Check | None:
+    limits = host_limits(ctx, host_of(url))
+    if not limits.unavailable:
+        return None
+    status = limits.unavailable_status
+    retry = exchange.header("retry-after") if exchange is not None else None
+    return failed(
+        url_subject(url),
+        message=(
+            f"the whole host answers {status} to every page request: the site is down "
+            f"{'for maintenance ' if status == 503 else ''}(Retry-After: {retry or 'none'})"
+        ),
+        cost=(
+            "While every page answers 5xx nothing is indexed or refreshed; Google retries "
+            "503/5xx URLs for about 2 days, then drops them, and a long outage slows crawling "
+            "of the host for good (crawler-facts §3.1, §3.3)."
+        ),
+        evidence=[
+            {
+                "kind": "exchange",
+                "exchange_id": exchange.id if exchange else None,
+                "url": url,
+                "status": exchange.status if exchange else status,
+                "retry_after": retry,
+                "note": f"{limits.requests} page requests from every agent, none served",
+            }
+        ],
+        fix_summary="Keep maintenance short: 503 with Retry-After for hours, never days; for "
+        "longer, serve an indexable 200 page.",
+        fix_steps={
+            "infra": [
+                "Answer planned maintenance with 503 and 'Retry-After: <seconds>' for at most a "
+                "day or two; never on robots.txt",
+                "Prefer keeping the site up with reduced function (checkout off) to taking it down",
+            ],
+            "seo": ["Watch Search Console's crawl stats and server-error report after the window"],
+        },
+        protection_cost="None: the outage is planned or it is a failure to fix.",
+        pattern=f"unavailable:{status}",
+    )
 
 
 def check(ctx: RuleContext) -> Iterator[Check]:
@@ -16,9 +75,24 @@ def check(ctx: RuleContext) -> Iterator[Check]:
     for url in must_index_urls(ctx):
         subject = url_subject(url)
         exchange = latest_fetch(ctx, url)  # the honest agent's: what the site serves anyone
+        down = _unavailable(ctx, url, exchange)
+        if down is not None:
+            yield down
+            continue
         if exchange is None:
             yield inconclusive(subject, "not fetched by the crawl")
             continue
+        refusal = refusal_of(ctx, exchange)
+        if refusal is not None and refusal.verdict != "holds" and exchange.status in (429, 503):
+            other = _served_elsewhere(ctx, url)
+            if other is None:
+                yield inconclusive(
+                    subject,
+                    f"answered {exchange.status} while the site was limiting the audit's IP "
+                    "(see RL001), and no calm re-check was served",
+                )
+                continue
+            exchange = other
         hops = len(exchange.redirects)
         status = exchange.status
         problems = []
@@ -67,14 +141,17 @@ RULE = Rule(
     owner="shared",
     protection="origin_capacity",
     docs=RuleDocs(
-        what="Checks the status and redirect chain of every must-index URL as served to anyone.",
+        what="Checks the status and redirect chain of every must-index URL as served to anyone "
+        "(the honest crawler's fetch). A 429/503 the audit's own load drew is judged on a calm "
+        "re-check instead (RL001 covers the limit); a host that answers 5xx to every page is "
+        "named as down or in maintenance, for every must-index URL.",
         why="Only 200 pages are indexed; long redirect chains slow discovery and lose signals.",
         why_happens="Migrations stacking redirects, removed pages still listed as important, "
         "server errors under load.",
         example="/products/ → 301 → 301 → 301 → /category/shoes (3 hops; policy allows 2)",
         fix="Serve 200 directly; collapse chains; fix errors.",
         gives_up="Nothing.",
-        references=(HTTP_ERRORS_DOC,),
+        references=(HTTP_ERRORS_DOC, MAINTENANCE_DOC),
     ),
     check=check,
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
+from seoaudit.analysis.refusals import host_limits, refusals, start_host
+from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, not_applicable, passed
 from seoaudit.rules.common import HTTP_ERRORS_DOC, host_subject
 from seoaudit.rules.context import RuleContext
 
@@ -23,7 +24,21 @@ def check(ctx: RuleContext) -> Iterator[Check]:
     if not answered:
         yield inconclusive(subject, "no crawler page requests were answered")
         return
-    errors = [e for e in answered if e.status >= 500]
+    limits = host_limits(ctx, start_host(ctx))
+    if limits.unavailable:
+        yield not_applicable(subject, "the host answered 5xx to everything: unavailable (IX004)")
+        return
+    verdicts = refusals(ctx)
+
+    def counted(e) -> bool:  # type: ignore[no-untyped-def]
+        """Server errors, not limits: a 503 our own load drew is RL001's, one served to a
+        crawler alone is CH002's."""
+        refusal = verdicts.get(e.id)
+        if refusal is not None and (refusal.verdict == "load" or refusal.agent_specific):
+            return False
+        return not (e.status == 503 and e in limits.events)
+
+    errors = [e for e in answered if e.status >= 500 and counted(e)]
     share = len(errors) / len(answered)
     if share <= limit:
         yield passed(subject, f"{share:.1%} 5xx")
@@ -69,7 +84,9 @@ RULE = Rule(
     owner="infra",
     protection="origin_capacity",
     docs=RuleDocs(
-        what="Counts 5xx answers among page requests made as the honest agent and as each bot.",
+        what="Counts 5xx answers among page requests made as the honest agent and as each bot, "
+        "leaving out the rate limiter's 503s (RL001), 5xx served to one crawler alone (CH002) "
+        "and a host that is down altogether (IX004).",
         why="Server errors make Google crawl less and eventually drop failing URLs.",
         why_happens="Overloaded origins, broken templates, or maintenance pages served as 500.",
         example="/products/p21 → 500, /products/p22 → 502 (2 of 150 requests, 1.3%)",

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from seoaudit.analysis.crawl_budget import limited_exchanges
-from seoaudit.analysis.site_robots import policy_bots
+from seoaudit.analysis.refusals import LIMIT_STATUSES, PAGE_PURPOSES, host_of
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, passed
-from seoaudit.rules.common import host_subject
+from seoaudit.rules.common import host_subject, plural
 from seoaudit.rules.context import RuleContext
 from seoaudit.rules.ratelimit._shared import GOOGLE_429, LIMITER_FIX, RATE_DOC, RFC9110_RETRY_AFTER
 
 
 def check(ctx: RuleContext) -> Iterator[Check]:
-    for bot in policy_bots(ctx, "required", "wanted"):
-        subject = host_subject(ctx.snapshot.start_url, bot)
-        limited = limited_exchanges(ctx, f"bot:{bot}")
+    """Per host, over every agent: all of them share one IP, so a 429/503 to any of them is
+    the same limiter speaking, whichever agent it happened to answer."""
+    by_host: dict[str, list] = {}
+    for e in ctx.snapshot.exchanges:
+        if e.status in LIMIT_STATUSES and e.purpose in (*PAGE_PURPOSES, "rate_probe"):
+            by_host.setdefault(host_of(e.url), []).append(e)
+    start = host_of(ctx.snapshot.start_url)
+    for host in sorted({start, *by_host}):
+        subject = host_subject(host)
+        limited = by_host.get(host, [])
         missing = [e for e in limited if e.header("retry-after") is None]
         if not limited:
             yield passed(subject, "no 429/503 seen")
@@ -23,15 +29,18 @@ def check(ctx: RuleContext) -> Iterator[Check]:
         if not missing:
             yield passed(subject, "every 429/503 carried Retry-After")
             continue
+        agents = sorted({e.profile for e in missing})
         yield failed(
             subject,
-            message=f"{len(missing)} of {len(limited)} answers 429/503 to {bot} carry no Retry-After",
+            message=f"{len(missing)} of {plural(len(limited), 'answer')} 429/503 on {host} carry "
+            f"no Retry-After (sent to {', '.join(agents[:6])}{' …' if len(agents) > 6 else ''})",
             cost=f"{GOOGLE_429}. Without Retry-After the crawler guesses when to come back: "
             "too early adds load, too late leaves pages stale.",
             evidence=[
                 {
                     "kind": "exchange",
                     "exchange_id": e.id,
+                    "profile": e.profile,
                     "url": e.url,
                     "status": e.status,
                     "headers": [f"{k}: {v}" for k, v in e.headers][:6],
@@ -46,7 +55,7 @@ def check(ctx: RuleContext) -> Iterator[Check]:
                 ]
             },
             protection_cost="None: the limit stays; crawlers learn when to return.",
-            pattern=f"no-retry-after:{bot}",
+            pattern="no-retry-after",
         )
 
 
@@ -58,7 +67,8 @@ RULE = Rule(
     owner="infra",
     protection="rate_limit",
     docs=RuleDocs(
-        what="Checks every 429/503 a required or wanted bot got for a Retry-After header.",
+        what="Checks every 429/503 on a host, whichever agent it answered (they share one IP), "
+        "for a Retry-After header.",
         why="Retry-After tells crawlers when to come back; Google honours it as a hint. "
         "Without it, backoff is guesswork on both sides.",
         why_happens="Default limiter responses rarely include it.",

@@ -4,65 +4,91 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.refusals import host_limits, host_of
 from seoaudit.analysis.site_robots import (
     copy_for_bot,
     must_index_urls,
     origins,
     policy_bots,
+    robots_copy,
     sitemap_urls,
 )
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
 from seoaudit.rules.common import GOOGLE_ROBOTS_5XX, ROBOTS_SPEC, host_subject, plural
 from seoaudit.rules.context import RuleContext
+from seoaudit.snapshot import Exchange
 
 
-def _limiter_covers_robots(ctx: RuleContext) -> Iterator[Check]:
-    """The rate probe tripped a limiter, then robots.txt was refused too (issue: RL vs RB)."""
+def _limited_copies(ctx: RuleContext, origin: str) -> list[tuple[str, Exchange]]:
+    """(how it was seen, the refused answer) for robots.txt refusals a calm re-check did not
+    reproduce, or that followed the rate probe's onset."""
+    seen: list[tuple[str, Exchange]] = []
+    for profile in sorted({r.profile for r in ctx.snapshot.robots if r.origin == origin}):
+        copy = robots_copy(ctx, origin, profile)
+        if copy.limited_by is not None:
+            seen.append(("under the audit's own burst of robots.txt fetches", copy.limited_by))
     for probe in ctx.snapshot.rate_probes:
-        if probe.robots_exchange_id is None or not probe.profile.startswith("bot:"):
+        if probe.robots_exchange_id is None:
             continue
         exchange = ctx.snapshot.exchange(probe.robots_exchange_id)
-        if exchange.status not in (429, 503) and not (exchange.status or 0) >= 500:
+        if exchange.url.rsplit("/robots.txt", 1)[0] != origin:
             continue
-        bot = probe.profile.split(":", 1)[1]
-        origin = exchange.url.rsplit("/robots.txt", 1)[0]
-        yield failed(
-            host_subject(origin, bot),
-            message=(
-                f"the rate limiter also covers robots.txt: after {bot} hit the limit at "
-                f"{probe.onset_rps:g} req/s, robots.txt answered {exchange.status}"
-            ),
-            cost=(
-                f"Whenever the limiter trips, {GOOGLE_ROBOTS_5XX}: one busy minute halts "
-                "crawling of the whole host, not just the pages being fetched."
-            ),
-            evidence=[
-                {
-                    "kind": "exchange",
-                    "exchange_id": exchange.id,
-                    "url": exchange.url,
-                    "status": exchange.status,
-                    "retry_after": exchange.header("retry-after"),
-                    "onset_rps": probe.onset_rps,
-                }
-            ],
-            fix_summary="Exclude /robots.txt (and sitemaps) from the rate limiter.",
-            fix_steps={
-                "infra": [
-                    "Add an exception for /robots.txt and sitemap files to the limiter rule",
-                    "Serve robots.txt from the CDN cache so it never reaches the limited origin",
-                ]
-            },
-            protection_cost="None: robots.txt is one cached request per crawler per day.",
-            pattern="/robots.txt#rate-limited",
-            confidence="needs_verification",
-            verify="Seen with the crawler's user-agent from our IP during the opt-in rate probe",
-        )
+        if exchange.status in (429, 503) or (exchange.status or 0) >= 500:
+            seen.append(
+                (f"right after the rate probe drew a limit at {probe.onset_rps:g} req/s", exchange)
+            )
+    return seen
+
+
+def _limiter_covers_robots(ctx: RuleContext, origin: str) -> Iterator[Check]:
+    """robots.txt answers the limiter's 429/503 under load: one finding per host, because
+    which agent's fetch the limiter happened to refuse is timing, not a verdict."""
+    seen = _limited_copies(ctx, origin)
+    if not seen:
+        return
+    how, exchange = seen[0]
+    answer = exchange.status if exchange.status is not None else exchange.error.kind  # type: ignore[union-attr]
+    yield failed(
+        host_subject(origin),
+        message=(
+            f"the rate limiter also covers robots.txt on {origin}: it answered {answer} "
+            f"{how} (served again at a calm pace)"
+        ),
+        cost=(
+            f"Whenever the limiter trips while a crawler re-reads robots.txt, {GOOGLE_ROBOTS_5XX}: "
+            "one busy minute halts crawling of the whole host, not just the pages being fetched."
+        ),
+        evidence=[
+            {
+                "kind": "exchange",
+                "exchange_id": e.id,
+                "profile": e.profile,
+                "url": e.url,
+                "status": e.status,
+                "retry_after": e.header("retry-after"),
+                "seen": why,
+            }
+            for why, e in seen[:4]
+        ],
+        fix_summary="Exclude /robots.txt (and sitemaps) from the rate limiter.",
+        fix_steps={
+            "infra": [
+                "Add an exception for /robots.txt and sitemap files to the limiter rule",
+                "Serve robots.txt from the CDN cache so it never reaches the limited origin",
+            ]
+        },
+        protection_cost="None: robots.txt is one cached request per crawler per day.",
+        pattern="/robots.txt#rate-limited",
+        confidence="likely",
+        severity="warning",
+        verify="Every agent of the audit shares one IP; a crawler meets the same limiter per "
+        "crawler IP while it crawls",
+    )
 
 
 def check(ctx: RuleContext) -> Iterator[Check]:
-    yield from _limiter_covers_robots(ctx)
     for origin in origins(ctx):
+        yield from _limiter_covers_robots(ctx, origin)
         urls = [u for u in must_index_urls(ctx) + sitemap_urls(ctx) if u.startswith(origin)]
         for bot in policy_bots(ctx, "required", "wanted"):
             copy = copy_for_bot(ctx, origin, bot)
@@ -75,9 +101,15 @@ def check(ctx: RuleContext) -> Iterator[Check]:
                 continue
             exchange = copy.exchange
             retry = exchange.header("retry-after") if exchange else None
+            down = host_limits(ctx, host_of(origin)).unavailable
+            context = (
+                " — with every page: the site is down for maintenance"
+                if down
+                else " — while pages are served: only robots.txt fails"
+            )
             yield failed(
                 subject,
-                message=f"robots.txt on {origin} fails for {bot}: {copy.why}",
+                message=f"robots.txt on {origin} fails for {bot}: {copy.why}{context}",
                 cost=(
                     f"{GOOGLE_ROBOTS_5XX}. While it lasts {bot} fetches nothing on this host: "
                     f"{plural(len(set(urls)), 'must-index or sitemap URL')} stop being crawled."

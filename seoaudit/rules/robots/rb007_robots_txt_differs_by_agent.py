@@ -1,4 +1,4 @@
-"""RB007: robots.txt differs by user-agent (status or body): a WAF rewrites the rules."""
+"""RB007: what robots.txt means differs by user-agent: a WAF rewrites the rules."""
 
 from __future__ import annotations
 
@@ -29,19 +29,22 @@ def check(ctx: RuleContext) -> Iterator[Check]:
             if own.exchange is None or base.exchange is None:
                 yield inconclusive(subject, "robots.txt was not fetched as both agents")
                 continue
-            same_status = own.status == base.status
-            same_body = own.exchange.body.sha256 == base.exchange.body.sha256
-            if same_status and same_body:
-                yield passed(subject, "same robots.txt as the browser")
+            if own.acts_on() == base.acts_on():
+                same = own.exchange.body.sha256 == base.exchange.body.sha256
+                yield passed(
+                    subject,
+                    "same robots.txt as the browser"
+                    if same
+                    else "the bytes differ (padding, comments, error-page text) but a crawler "
+                    "reads the same thing",
+                )
                 continue
-            unknown_differs = unknown.exchange is not None and (
-                unknown.status != base.status
-                or unknown.exchange.body.sha256 != base.exchange.body.sha256
-            )
+            unknown_differs = unknown.exchange is not None and unknown.acts_on() != base.acts_on()
+            same_status = own.status == base.status
             what = (
                 f"status {own.status} (browser: {base.status})"
                 if not same_status
-                else "a different body"
+                else "different rules"
             )
             meaning_changed = own.meaning != base.meaning
             yield failed(
@@ -93,13 +96,15 @@ def check(ctx: RuleContext) -> Iterator[Check]:
 RULE = Rule(
     code="RB007",
     slug="robots-txt-differs-by-agent",
-    title="robots.txt status or body differs by user-agent",
+    title="What robots.txt means differs by user-agent (status class or rules)",
     severity="warning",
     owner="infra",
     protection="waf_block",
     docs=RuleDocs(
         what="Fetches robots.txt as a browser, the honest seoaudit agent, an unknown bot and "
-        "each policy bot, and compares status and body.",
+        "each policy bot, and compares what a crawler acts on: the status class (rules, no "
+        "rules, halted) and, for a served file, its parsed rules. Bytes alone do not count: "
+        "nginx pads error pages for some user-agents, and comments change nothing.",
         why="A 403 or challenge on robots.txt means 'no robots.txt' to Google (no rules at all), "
         "a 5xx means 'stop crawling the host'. Either way crawlers do not get the rules the "
         "team wrote and tested.",

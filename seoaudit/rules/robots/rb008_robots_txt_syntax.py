@@ -22,6 +22,9 @@ def check(ctx: RuleContext) -> Iterator[Check]:
         if copy.robots is None or copy.facts is None:
             yield not_applicable(host, copy.why)
             continue
+        if copy.is_html:
+            yield not_applicable(host, "robots.txt is an HTML page (RB011)")
+            continue
         issues = [
             i
             for i in lint_robots(copy.facts.body_bytes() or b"")

@@ -1,0 +1,339 @@
+"""Real server software on 127.0.0.1 for the tests: Debian's nginx, and Apache 2.4 with
+ModSecurity and the OWASP Core Rule Set, configured the way operators configure them.
+
+Our own scenario server is kinder than real servers (no msie padding, no leaky-bucket
+limiter, no connection closed with 444, no CRS anomaly scoring), so verdicts are checked
+here too. Each server gets its own prefix directory, listens on a free loopback port, is
+bounded by the test's lifetime, and is stopped (and waited for) when the test ends.
+
+A missing binary skips the test with a reason; under ``.ci/run`` (SEOAUDIT_REQUIRE_SERVERS=1)
+it fails instead, because CI installs them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from seoaudit.scenarios.templates import TEMPLATES
+
+APACHE_MODULES = Path("/usr/lib/apache2/modules")
+CRS_RULES = Path("/usr/share/modsecurity-crs/rules")
+CRS_SETUP = Path("/etc/modsecurity/crs/crs-setup.conf")
+MODSEC_RECOMMENDED = Path("/etc/modsecurity/modsecurity.conf-recommended")
+VENDOR_PAGES = Path(__file__).parent / "data" / "vendor_pages"
+
+
+def require_binary(name: str, *candidates: str) -> str:
+    """Path of a server binary, or skip (fail under .ci/run) when it is not installed."""
+    for candidate in (name, *candidates):
+        found = shutil.which(candidate) or (candidate if os.path.exists(candidate) else None)
+        if found:
+            return found
+    reason = f"{name} is not installed (Debian package; .ci/run installs it)"
+    if os.environ.get("SEOAUDIT_REQUIRE_SERVERS"):
+        pytest.fail(reason + " — SEOAUDIT_REQUIRE_SERVERS is set, so this is an error")
+    pytest.skip(reason)
+    raise AssertionError("unreachable")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {_tail(log)}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"server did not listen on {port} within {seconds:g} s: {_tail(log)}")
+
+
+def _tail(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")[-2000:]
+    except OSError:
+        return "(no log)"
+
+
+# -- the site both servers serve -----------------------------------------------------------
+
+SHOP_PATHS = [
+    "/",
+    "/about",
+    *[f"/products/p{i:02d}" for i in range(1, 13)],
+    *[f"/category/{c}" for c in ("shoes", "bags", "hats")],
+    *[f"/blog/post-{i}" for i in range(1, 5)],
+]
+ROBOTS_TXT = "User-agent: *\nDisallow: /admin/\n\nSitemap: {origin}/sitemap.xml\n"
+
+
+def _page_html(path: str, origin: str) -> str:
+    links = [p for p in SHOP_PATHS if p != path][:8]
+    _, body, _ = TEMPLATES["page"](
+        {"title": f"Example Shop — {path}", "links": links, "paragraphs": 6},
+        {"path": path, "origin": origin},
+    )
+    return body
+
+
+def _sitemap(origin: str) -> str:
+    _, body, _ = TEMPLATES["sitemap"]({"paths": SHOP_PATHS}, {"origin": origin})
+    return body
+
+
+def write_shop(root: Path, origin: str, *, robots: str | None = ROBOTS_TXT) -> None:
+    """A static copy of a small shop: one HTML file per path (`try_files $uri $uri.html`)."""
+    for path in SHOP_PATHS:
+        target = root / ("index.html" if path == "/" else path.lstrip("/") + ".html")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_page_html(path, origin))
+    (root / "sitemap.xml").write_text(_sitemap(origin))
+    if robots is not None:
+        (root / "robots.txt").write_text(robots.replace("{origin}", origin))
+
+
+def vendor_page(name: str) -> str:
+    """A real captured protection page from the corpus (tests/data/vendor_pages)."""
+    return (VENDOR_PAGES / name).read_text(encoding="utf-8", errors="replace")
+
+
+# -- nginx -----------------------------------------------------------------------------------
+
+NGINX_MAIN = """\
+worker_processes 1;
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+{user}
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    log_format timed '$remote_addr - $remote_user [$time_local] "$request" $status '
+                     '$body_bytes_sent "$http_referer" "$http_user_agent" $request_time';
+    access_log {prefix}/access.log timed;
+    client_body_temp_path {prefix}/tmp/body;
+    proxy_temp_path {prefix}/tmp/proxy;
+    fastcgi_temp_path {prefix}/tmp/fastcgi;
+    uwsgi_temp_path {prefix}/tmp/uwsgi;
+    scgi_temp_path {prefix}/tmp/scgi;
+    sendfile on;
+    keepalive_timeout 65;
+{http}
+    server {{
+        listen 127.0.0.1:{port};
+        server_name localhost;
+        root {root};
+{server}
+    }}
+}}
+"""
+
+
+@dataclass
+class RealServer:
+    """A running server: its base URL, prefix directory and access log."""
+
+    url: str
+    prefix: Path
+    process: subprocess.Popen[bytes]
+    access_log: Path
+    log: Path
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def access_lines(self) -> list[str]:
+        try:
+            return self.access_log.read_text(errors="replace").splitlines()
+        except OSError:
+            return []
+
+
+def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+
+@contextlib.contextmanager
+def nginx(
+    server: str,
+    *,
+    http: str = "",
+    robots: str | None = ROBOTS_TXT,
+    files: dict[str, str] | None = None,
+) -> Iterator[RealServer]:
+    """Debian's nginx with a generated config: ``server`` goes inside the server block
+    (root is the shop), ``http`` at http level (maps, limit_req_zone), ``files`` are extra
+    files under the prefix (vendor pages for ``error_page``)."""
+    binary = require_binary("nginx", "/usr/sbin/nginx")
+    with tempfile.TemporaryDirectory(prefix="seoaudit-nginx-") as tmp:
+        prefix = Path(tmp)
+        for sub in ("tmp", "site", "pages"):
+            (prefix / sub).mkdir()
+        port = free_port()
+        origin = f"http://localhost:{port}"
+        write_shop(prefix / "site", origin, robots=robots)
+        for name, text in (files or {}).items():
+            target = prefix / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        conf = NGINX_MAIN.format(
+            prefix=prefix,
+            port=port,
+            root=prefix / "site",
+            user="user root;" if os.geteuid() == 0 else "",
+            http=textwrap.indent(http.replace("{prefix}", str(prefix)), "    "),
+            server=textwrap.indent(server.replace("{prefix}", str(prefix)), "        "),
+        )
+        (prefix / "nginx.conf").write_text(conf)
+        check = subprocess.run(
+            [binary, "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
+            capture_output=True,
+            text=True,
+        )
+        if check.returncode != 0:
+            raise RuntimeError(f"nginx -t failed:\n{check.stderr}\n{conf}")
+        log = prefix / "error.log"
+        proc = subprocess.Popen(
+            [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            _wait_for_port(port, proc, log, 10)
+            yield RealServer(origin + "/", prefix, proc, prefix / "access.log", log)
+        finally:
+            _stop(proc, signal.SIGQUIT)
+
+
+# -- Apache + ModSecurity + OWASP CRS ----------------------------------------------------------
+
+APACHE_MAIN = """\
+ServerRoot {prefix}
+PidFile {prefix}/httpd.pid
+Listen 127.0.0.1:{port}
+ServerName localhost
+{user}
+LoadModule mpm_event_module {mods}/mod_mpm_event.so
+LoadModule authz_core_module {mods}/mod_authz_core.so
+LoadModule authz_host_module {mods}/mod_authz_host.so
+LoadModule mime_module {mods}/mod_mime.so
+LoadModule dir_module {mods}/mod_dir.so
+LoadModule headers_module {mods}/mod_headers.so
+LoadModule unique_id_module {mods}/mod_unique_id.so
+LoadModule rewrite_module {mods}/mod_rewrite.so
+LoadModule security2_module {mods}/mod_security2.so
+TypesConfig /etc/mime.types
+ErrorLog {prefix}/error.log
+LogLevel warn
+LogFormat "%h %l %u %t \\"%r\\" %>s %b \\"%{{Referer}}i\\" \\"%{{User-Agent}}i\\" %D" timed
+CustomLog {prefix}/access.log timed
+DocumentRoot {root}
+DirectoryIndex index.html
+<Directory {root}>
+    Require all granted
+    Options FollowSymLinks
+    AllowOverride None
+    RewriteEngine On
+    RewriteCond %{{REQUEST_FILENAME}} !-f
+    RewriteCond %{{REQUEST_FILENAME}}.html -f
+    RewriteRule ^(.+)$ $1.html [L]
+</Directory>
+<IfModule security2_module>
+    SecDataDir {prefix}/modsec-data
+    SecTmpDir {prefix}/modsec-tmp
+    Include {prefix}/modsecurity.conf
+    Include {prefix}/crs-setup.conf
+    {crs_local}
+    Include {crs}/*.conf
+</IfModule>
+"""
+
+
+@contextlib.contextmanager
+def apache_modsecurity(*, paranoia_level: int = 1, crs_local: str = "") -> Iterator[RealServer]:
+    """Apache 2.4 with ModSecurity 2 in blocking mode and the OWASP CRS, as Debian ships it.
+
+    The operator's steps: copy modsecurity.conf-recommended to modsecurity.conf and set
+    ``SecRuleEngine On`` (the shipped default is DetectionOnly), include Debian's
+    crs-setup.conf and the rules, and optionally raise the paranoia level."""
+    binary = require_binary("apache2", "/usr/sbin/apache2")
+    for needed in (APACHE_MODULES / "mod_security2.so", CRS_RULES, CRS_SETUP, MODSEC_RECOMMENDED):
+        if not needed.exists():
+            require_binary(str(needed))  # skips / fails with the missing path named
+    with tempfile.TemporaryDirectory(prefix="seoaudit-apache-") as tmp:
+        prefix = Path(tmp)
+        prefix.chmod(0o755)  # the worker runs as www-data when started as root
+        for sub in ("site", "modsec-data", "modsec-tmp", "logs"):
+            (prefix / sub).mkdir(mode=0o777)
+            (prefix / sub).chmod(0o777)
+        port = free_port()
+        origin = f"http://localhost:{port}"
+        write_shop(prefix / "site", origin)
+        recommended = MODSEC_RECOMMENDED.read_text()
+        recommended = recommended.replace(
+            "SecRuleEngine DetectionOnly", "SecRuleEngine On"
+        ).replace("/var/log/apache2/modsec_audit.log", str(prefix / "modsec_audit.log"))
+        (prefix / "modsecurity.conf").write_text(recommended)
+        shutil.copy(MODSEC_RECOMMENDED.parent / "unicode.mapping", prefix / "unicode.mapping")
+        setup = CRS_SETUP.read_text()
+        if paranoia_level > 1:
+            setup += (
+                '\nSecAction "id:900000,phase:1,nolog,pass,t:none,'
+                f'setvar:tx.paranoia_level={paranoia_level}"\n'
+            )
+        (prefix / "crs-setup.conf").write_text(setup)
+        conf = APACHE_MAIN.format(
+            prefix=prefix,
+            port=port,
+            mods=APACHE_MODULES,
+            root=prefix / "site",
+            crs=CRS_RULES,
+            crs_local=crs_local,
+            user="User www-data\nGroup www-data" if os.geteuid() == 0 else "",
+        )
+        (prefix / "httpd.conf").write_text(conf)
+        log = prefix / "error.log"
+        env = {**os.environ, "APACHE_RUN_DIR": str(prefix), "APACHE_LOCK_DIR": str(prefix)}
+        check = subprocess.run(
+            [binary, "-t", "-f", str(prefix / "httpd.conf")], capture_output=True, text=True, env=env
+        )
+        if check.returncode != 0:
+            raise RuntimeError(f"apache2 -t failed:\n{check.stderr}\n{conf}")
+        proc = subprocess.Popen(
+            [binary, "-f", str(prefix / "httpd.conf"), "-DFOREGROUND"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
+        )
+        try:
+            _wait_for_port(port, proc, log, 15)
+            yield RealServer(origin + "/", prefix, proc, prefix / "access.log", log)
+        finally:
+            _stop(proc, signal.SIGTERM)
