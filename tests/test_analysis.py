@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +25,7 @@ VENDOR_TEMPLATES = {
     "datadome": (None, "DataDome"),
     "perimeterx": ("challenge", "HUMAN (PerimeterX)"),  # px-captcha: press and hold
     "sucuri": ("block", "Sucuri"),
-    "imperva": ("challenge", "Imperva"),  # the _Incapsula_Resource CAPTCHA iframe
+    "imperva": ("block", "Imperva"),  # "Request unsuccessful" iframe: asks nothing
     "recaptcha": ("challenge", "reCAPTCHA"),
 }
 
@@ -144,3 +146,29 @@ def test_directives_never_raise(meta, headers, token):
        st.lists(st.tuples(st.text(max_size=20), st.text(max_size=40)), max_size=5), st.text(max_size=300))  # fmt: skip
 def test_classification_never_raises(status, headers, body):
     classify_response(status, headers, body)
+
+
+VENDOR_PAGES = Path(__file__).parent / "data" / "vendor_pages"
+CORPUS = yaml.safe_load((VENDOR_PAGES / "sources.yaml").read_text())
+
+
+@pytest.mark.parametrize("status", [200, 202, 403, 429, 503])
+@pytest.mark.parametrize("entry", CORPUS, ids=[e["file"] for e in CORPUS])
+def test_real_captured_vendor_pages_are_recognised_whatever_the_status(entry, status):
+    """The real pages (tests/data/vendor_pages, sources in sources.yaml): the kind comes from
+    what the page asks of the client, the vendor from its markers, never from the status."""
+    body = (VENDOR_PAGES / entry["file"]).read_text(encoding="utf-8", errors="replace")
+    result = classify_response(status, [("Content-Type", "text/html")], body)
+    assert (result.kind, result.vendor) == (entry["kind"], entry["vendor"]), result.signals
+    if entry["kind"] == "challenge":
+        assert result.asks
+
+
+def test_a_real_page_with_a_captcha_contact_form_is_not_a_challenge():
+    text = "<p>" + "Our shop sells sturdy, repairable goods with free returns. " * 60 + "</p>"
+    page = (
+        f"<html><head><title>Contact us</title></head><body>{text}"
+        '<form><div class="g-recaptcha" data-sitekey="x"></div></form>'
+        '<script src="https://www.google.com/recaptcha/api.js"></script></body></html>'
+    )
+    assert classify_response(200, [("Content-Type", "text/html")], page).kind == "ok"

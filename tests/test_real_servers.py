@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.realservers import nginx, vendor_page
+from tests.realservers import apache_modsecurity, nginx, vendor_page
 
 # Fast but polite enough for a local server: 20 req/s, a small sample, rate.min_rps 4 (so
 # calm re-checks are 0.3 s apart). Three required/wanted bots and the three controls.
@@ -35,10 +35,16 @@ bots:
 paths:
   must_index: ["/$", "/products/*", "/category/*", "/blog/*"]
   must_not_index: []
-crawl: {{max_rps: 20, concurrency: 4, sample_per_bot: 6, max_pages: 30, timeout_s: 5, max_time_s: 120}}
-rate: {{min_rps: 4}}
+crawl: {{{crawl}}}
+rate: {{{rate}}}
 robots: {{require_sitemap: true}}
 """
+CRAWL = "max_rps: 20, concurrency: 4, sample_per_bot: 6, max_pages: 30, timeout_s: 5, max_time_s: 120"
+RATE = "min_rps: 4"
+# Rate-limit cases: everything scaled up (rate.min_rps 8, 40 req/s) so a limit well below and
+# well above the needed rate is seen in a few seconds; fewer pages and agents.
+LIMIT_CRAWL = "max_rps: 40, concurrency: 4, sample_per_bot: 4, max_pages: 10, timeout_s: 5, max_time_s: 120"
+LIMIT_RATE = "min_rps: 8"
 SHOP = "location / { try_files $uri $uri.html $uri/ =404; }"
 BOT_MAP = 'map $http_user_agent $crawler_rule {{ default 0; "~*({agents})" 1; }}'
 VENDOR_LOCATION = "location /__vendor/ {{ internal; root {{prefix}}/pages; {headers} }}"
@@ -66,6 +72,9 @@ class Audit:
             if f["severity"] == "error" and not f["waived"]
         }
 
+    def rules_for(self, bot: str) -> set[str]:
+        return {f["rule"] for f in self.findings if f["subject"]["bot"] == bot}
+
     def rules(self, severity: str | None = None) -> set[str]:
         return {f["rule"] for f in self.findings if severity in (None, f["severity"])}
 
@@ -85,11 +94,16 @@ def audit(cli, tmp_path: Path):
     """Audit a URL with the test policy through the real CLI; returns an ``Audit``."""
 
     def run(
-        url: str, *, custom: str = "", extra: str = "", wanted: list[str] | None = None
+        url: str,
+        *,
+        custom: str = "",
+        wanted: list[str] | None = None,
+        crawl: str = CRAWL,
+        rate: str = RATE,
     ) -> Audit:
         policy = tmp_path / "rules.yaml"
         bots = ", ".join(wanted if wanted is not None else ["perplexitybot"])
-        policy.write_text(POLICY.format(custom=custom, wanted=bots) + extra)
+        policy.write_text(POLICY.format(custom=custom, wanted=bots, crawl=crawl, rate=rate))
         out = tmp_path / "result.json"
         outcome = cli("audit", url, "--policy", str(policy), "-f", "json", "-o", str(out),
                       "--no-progress", "--quiet")  # fmt: skip
@@ -218,3 +232,136 @@ def test_real_vendor_pages_get_the_verdict_of_what_they_ask_at_any_status(audit)
     for bot in ("googlebot", "bingbot"):
         assert not [f for f in result.findings if f["subject"]["bot"] == bot], bot
     assert "RB007" not in result.rules() and "RB001" not in result.rules()
+
+
+# -- limit_req keyed on the client address: every agent of the audit shares it -------------------
+
+LIMIT_ZONE = "limit_req_zone $binary_remote_addr zone=perip:1m rate={rate}r/s;"
+
+
+def limited_shop(status: int, *, retry_after: bool = False) -> str:
+    extra = "add_header Retry-After 1 always;" if retry_after else ""
+    return (
+        f"location / {{ limit_req zone=perip burst=4 nodelay; limit_req_status {status}; {extra}\n"
+        "    try_files $uri $uri.html $uri/ =404; }"
+    )
+
+
+@pytest.mark.parametrize("status", [503, 429])
+def test_a_per_ip_limit_below_min_rps_fails_every_required_bot_alike(audit, status):
+    with nginx(limited_shop(status), http=LIMIT_ZONE.format(rate=3)) as server:
+        result = audit_three_times(audit, server.url, wanted=[], crawl=LIMIT_CRAWL, rate=LIMIT_RATE)
+    assert result.code == 1
+    assert result.errors() == {("RL001", None, "googlebot"), ("RL001", None, "bingbot")}
+    for finding in result.of("RL001"):
+        assert "IP" in finding["message"], finding["message"]
+    assert "IX004" not in result.rules() and "CH002" not in result.rules()
+    assert "RL002" in result.rules("warning")  # nginx sends no Retry-After by default
+
+
+@pytest.mark.parametrize("status", [503, 429])
+def test_a_per_ip_limit_above_min_rps_gives_no_error(audit, status):
+    with nginx(limited_shop(status, retry_after=True), http=LIMIT_ZONE.format(rate=25)) as server:
+        result = audit_three_times(audit, server.url, wanted=[], crawl=LIMIT_CRAWL, rate=LIMIT_RATE)
+    assert result.code == 0, result.errors()
+    assert result.errors() == set()
+    assert "RL002" not in result.rules()  # every limit answer carried Retry-After
+
+
+# -- a user-agent map: 403, 444 (connection closed) and 503 for three crawlers ----------------------
+
+UA_MAP = (
+    'map $http_user_agent $crawler_answer { default 0; "~*bingbot" 403; '
+    '"~*PerplexityBot" 444; "~*OAI-SearchBot" 503; }'
+)
+UA_RULES = """\
+if ($crawler_answer = 403) { return 403; }
+if ($crawler_answer = 444) { return 444; }
+if ($crawler_answer = 503) { return 503; }
+location / { try_files $uri $uri.html $uri/ =404; }"""
+
+
+def test_a_user_agent_map_answering_403_444_and_503(audit):
+    with nginx(UA_RULES, http=UA_MAP) as server:
+        result = audit_three_times(audit, server.url, wanted=["perplexitybot", "oai-searchbot"])
+    rules_for = {bot: result.rules_for(bot) for bot in ("bingbot", "perplexitybot", "oai-searchbot")}
+    assert {"CH002", "RB007"} <= rules_for["bingbot"]  # 403: blocked; robots.txt 403 = no rules
+    assert {"CH004", "RB001"} <= rules_for["perplexitybot"]  # 444 closes the connection
+    assert {"CH002", "RB001"} <= rules_for["oai-searchbot"]  # a 503 served to a bot alone
+    assert not result.rules_for("googlebot")
+    assert "RL001" not in result.rules()  # a bot-only 503 is a block, not a rate limit
+    for finding in result.of("CH002"):
+        if finding["subject"]["bot"] == "oai-searchbot":
+            assert "503" in finding["message"]
+
+
+# -- maintenance and robots.txt failures ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("retry_after", [True, False])
+def test_sitewide_maintenance_is_named_maintenance_not_a_rate_limit(audit, retry_after):
+    header = "add_header Retry-After 2 always;" if retry_after else ""
+    conf = f"location / {{ {header} return 503; }}"
+    with nginx(conf) as server:
+        result = audit_three_times(audit, server.url)
+    assert result.code == 1
+    assert {"IX004", "RB001"} <= result.rules("error")
+    assert not result.rules() & {"RL001", "CH002", "PF002"}
+    assert all("maintenance" in f["message"] for f in result.of("IX004"))
+    assert {f["subject"]["bot"] for f in result.of("RB001")} >= {"googlebot", "bingbot", "perplexitybot"}
+
+
+def test_a_robots_txt_only_503_is_rb001_not_a_rate_limit(audit):
+    conf = f"location = /robots.txt {{ return 503; }}\n{SHOP}"
+    with nginx(conf) as server:
+        result = audit_three_times(audit, server.url)
+    assert result.errors() == {("RB001", None, b) for b in ("googlebot", "bingbot", "perplexitybot")}
+    assert "RL001" not in result.rules()
+
+
+def test_a_robots_txt_403_means_no_rules_for_everyone(audit):
+    conf = f"location = /robots.txt {{ return 403; }}\n{SHOP}"
+    with nginx(conf) as server:
+        result = audit_three_times(audit, server.url)
+    assert result.errors() == set()
+    assert not result.rules() & {"RB001", "RB007"}  # the same 403 for every agent
+    robots = result.result["scoreboard"]["robots"][0]
+    assert robots["status"] == 403
+
+
+def test_robots_txt_served_as_the_cms_home_page(audit):
+    conf = "location / { try_files $uri $uri.html $uri/ /index.html; }"
+    with nginx(conf, robots=None) as server:
+        result = audit_three_times(audit, server.url)
+    assert "RB011" in result.rules("warning")
+    (finding,) = result.of("RB011")
+    assert "HTML page" in finding["message"] and "everything" in finding["message"]
+    assert "RB008" not in result.rules()
+    assert result.errors() == set()
+
+
+# -- Apache 2.4 + ModSecurity 2 + OWASP CRS in blocking mode ----------------------------------------
+
+SEO_TOOLS = """\
+  custom:
+    ahrefsbot: {user_agent: "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", token: AhrefsBot, purpose: search}
+    semrushbot: {user_agent: "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)", token: SemrushBot, purpose: search}"""
+
+
+def test_modsecurity_crs_at_paranoia_1_leaves_crawlers_alone(audit):
+    with apache_modsecurity() as server:
+        result = audit_three_times(audit, server.url, wanted=["perplexitybot"])
+    assert result.code == 0
+    assert result.findings == [], [(f["rule"], f["message"]) for f in result.findings]
+
+
+def test_modsecurity_crs_at_paranoia_2_blocks_seo_crawlers(audit):
+    """CRS rule 913102 (paranoia level 2) matches crawlers-user-agents.data: AhrefsBot and
+    SemrushBot get 403 on every request, robots.txt included."""
+    with apache_modsecurity(paranoia_level=2) as server:
+        result = audit_three_times(
+            audit, server.url, wanted=["ahrefsbot", "semrushbot"], custom=SEO_TOOLS
+        )
+    for bot in ("ahrefsbot", "semrushbot"):
+        assert {"CH002", "RB007"} <= result.rules_for(bot), bot
+    assert not result.rules_for("googlebot") and not result.rules_for("bingbot")

@@ -91,6 +91,7 @@ class HostLimits:
 
     host: str
     requests: int = 0  # page-like requests we sent (all agents)
+    served_pages: int = 0
     events: list[Exchange] = field(default_factory=list)
     by_agent: dict[str, int] = field(default_factory=dict)  # profile -> limit answers
     sent_by_agent: dict[str, int] = field(default_factory=dict)
@@ -293,6 +294,7 @@ def _build_limits(ctx: RuleContext, host: str) -> HostLimits:
     pages = [e for e in _by_host(ctx).get(host, []) if e.purpose in PAGE_PURPOSES]
     limits = HostLimits(host=host, requests=len(pages))
     answered = [e for e in pages if e.status is not None]
+    limits.served_pages = sum(1 for e in answered if served(e))
     if answered and all((e.status or 0) >= 500 for e in answered):
         limits.unavailable = True
         statuses = sorted({e.status for e in answered if e.status})
@@ -338,18 +340,25 @@ def _agent_specific(limits: HostLimits) -> set[str]:
 
 
 def _recheck_specific(pages: list[Exchange]) -> set[str]:
-    """Bots refused with 429/503 in a calm re-check while the browser, re-checked the same
-    way on the same URL, was served: treated differently under the same load."""
-    browser_served = {e.url for e in pages if e.purpose == "recheck" and e.profile == "browser"
-                      and served(e)}  # fmt: skip
-    return {
-        e.profile
-        for e in pages
-        if e.purpose == "recheck"
-        and e.profile.startswith("bot:")
-        and e.status in LIMIT_STATUSES
-        and e.url in browser_served
-    }
+    """Bots refused with 429/503 in every calm re-check of a URL while the browser, re-checked
+    in between on the same URL, was served every time: treated differently under the same
+    load, whichever order the limiter saw them in."""
+    checks: dict[tuple[str, str], list[Exchange]] = {}
+    for e in pages:
+        if e.purpose == "recheck":
+            checks.setdefault((e.profile, e.url), []).append(e)
+    out: set[str] = set()
+    for (profile, url), own in checks.items():
+        browser = checks.get(("browser", url), [])
+        if (
+            profile.startswith("bot:")
+            and len(own) >= 2
+            and all(e.status in LIMIT_STATUSES for e in own)
+            and browser
+            and all(served(e) for e in browser)
+        ):
+            out.add(profile)
+    return out
 
 
 def _binomial_tail(k: int, n: int, p: float) -> float:
@@ -509,3 +518,35 @@ def _probe_verdict(ctx: RuleContext, profile: str, need: float) -> RateVerdict |
         return RateVerdict("pass", text, below[-1], scope, evidence)
     return RateVerdict("unclear", text + f": rate.min_rps ({need:g}) lies between the steps",
                        probe.onset_rps, scope, evidence)  # fmt: skip
+
+
+def settled_fetch(
+    ctx: RuleContext, url: str, exchange: Exchange | None
+) -> tuple[Exchange | None, str]:
+    """The answer to judge a URL by "as served to anyone", and why.
+
+    ``exchange`` (usually the honest crawl's fetch) stands, unless it is a 429/503 that the
+    site's limiter on the auditor's IP may have drawn: then a served fetch of the same URL by
+    the honest crawler or the browser is used instead, or None when there is none (the
+    verdict would rest on timing). A URL refused to every agent that tried it, two or more,
+    and served to none is refused for its own sake and stands."""
+    if exchange is None or exchange.status not in LIMIT_STATUSES:
+        return exchange, ""
+    limits = host_limits(ctx, host_of(url))
+    if limits.unavailable or not limits.shared_events:
+        return exchange, ""
+    fetches = [
+        e
+        for e in ctx.snapshot.exchanges
+        if e.url == url and e.purpose in PAGE_PURPOSES and e.status is not None
+    ]
+    served_here = [e for e in fetches if served(e) and e.profile in ("seoaudit", "browser")]
+    if served_here:
+        return served_here[-1], "served when fetched again (the first answer was the limiter's)"
+    refused_to = {e.profile for e in fetches if e.status in LIMIT_STATUSES}
+    if len(refused_to) >= 2 and not any(served(e) for e in fetches):
+        return exchange, ""
+    return None, (
+        f"answered {exchange.status} while the site was limiting the auditor's IP (RL001), "
+        "and never served in a calm re-check"
+    )

@@ -163,7 +163,12 @@ def resolve_bot(ctx: RuleContext, bot_id: str) -> Any:
 def copy_for_bot(ctx: RuleContext, origin: str, bot_id: str) -> RobotsCopy:
     """The bot's own robots.txt fetch when it was made, else the honest agent's."""
     own = robots_copy(ctx, origin, f"bot:{bot_id}")
-    if own.facts is not None:
+    unsent = (
+        own.exchange is not None
+        and own.exchange.error is not None
+        and own.exchange.error.message.startswith("not fetched")
+    )
+    if own.facts is not None and not unsent:
         return own
     return robots_copy(ctx, origin, "seoaudit")
 

@@ -55,6 +55,7 @@ INTERSTITIAL_EXCERPT_BYTES = 16 * 1024
 INTERSTITIAL_MAX_BYTES = 64 * 1024
 _SLICE = 1024  # compressed bytes fed to a decoder at a time (bounds one step's output)
 MAX_DISTRESS_PER_IDENTITY = 4
+HOST_STOP_AFTER = 6  # limit episodes in a row with nothing served: the host is down or closed
 DEFAULT_BACKOFF_S = 2.0  # host-wide pause after a 429/503 without Retry-After (doubles)
 MAX_BACKOFF_S = 30.0
 RECOVER_AFTER_S = 10.0  # a quiet spell this long lets the pacing rate climb again
@@ -126,6 +127,8 @@ class _HostState:
     last_limit_seen: dict[str, float] = field(default_factory=dict)  # identity -> send time
     last_raise_at: float = float("-inf")
     consecutive_limits: int = 0
+    host_stopped: str | None = None  # every identity stopped: the host is down or closed
+    pages_refused_in_row: int = 0  # limit episodes on anything but robots.txt, in a row
     last_sent: float = float("-inf")  # when the last request to this host left
     stopped: dict[str, str] = field(default_factory=dict)  # identity -> reason
     distress: dict[str, int] = field(default_factory=dict)
@@ -260,7 +263,7 @@ class Fetcher:
     def is_stopped(self, url: str, profile: str) -> bool:
         """Whether this identity was stopped on the URL's host (Retry-After, distress)."""
         state = self._hosts.get(host_key(url))
-        return state is not None and profile in state.stopped
+        return state is not None and (profile in state.stopped or state.host_stopped is not None)
 
     async def calm(self, url: str, gap_s: float) -> None:
         """Wait until the URL's host is out of any pause and ``gap_s`` has passed since the
@@ -457,7 +460,7 @@ class Fetcher:
         if refusal:
             return ErrorInfo(kind="private_address", message=refusal)
         state = self._host(host_key(url))
-        reason = state.stopped.get(profile)
+        reason = state.stopped.get(profile) or state.host_stopped
         if reason:
             return ErrorInfo(kind="other", message=f"not fetched: {reason}")
         return None
@@ -465,8 +468,8 @@ class Fetcher:
     async def _wait_retry_after(self, state: _HostState, profile: str) -> str | None:
         """Sit out a host-wide pause without holding a connection slot."""
         while True:
-            if profile in state.stopped:
-                return state.stopped[profile]
+            if profile in state.stopped or state.host_stopped:
+                return state.stopped.get(profile) or state.host_stopped
             until = max(state.paused_until, state.not_before.get(profile, 0.0))
             wait = until - time.monotonic()
             if wait <= 0:
@@ -479,8 +482,8 @@ class Fetcher:
         Returns the reason when this identity was stopped while it waited.
         """
         while True:
-            if profile in state.stopped:
-                return state.stopped[profile]
+            if profile in state.stopped or state.host_stopped:
+                return state.stopped.get(profile) or state.host_stopped
             now = time.monotonic()
             until = max(state.next_at, state.paused_until, state.not_before.get(profile, 0.0))
             wait = until - now
@@ -499,6 +502,7 @@ class Fetcher:
         retry_after: str | None,
         paced_rps: float | None,
         sent_at: float,
+        purpose: str = "page",
     ) -> None:
         now = time.monotonic()
         limited = status in LIMIT_STATUSES
@@ -506,6 +510,7 @@ class Fetcher:
         state.recent.append((profile, limited))
         if status < 400 or status in (404, 410):
             state.on_success(now)
+            state.pages_refused_in_row = 0
             if status < 400:
                 return
         state.next_at = max(state.next_at, now + state.interval)  # no burst after a non-2xx
@@ -514,18 +519,24 @@ class Fetcher:
         # One episode per burst: answers to requests already in flight when the last limit
         # arrived belong to that episode, so how many were in flight does not matter.
         new = sent_at > state.last_limit_at
+        had_limit = profile in state.last_limit_seen
         new_for_identity = sent_at > state.last_limit_seen.get(profile, float("-inf"))
         state.last_limit_seen[profile] = max(state.last_limit_seen.get(profile, 0.0), now)
-        count = state.distress.get(profile, 0) + (1 if new_for_identity else 0)
+        # robots.txt and sitemaps are a handful of requests, bounded on their own; their
+        # refusals pause the host but only page refusals count towards stopping an agent
+        counts = new_for_identity and purpose not in ("robots", "sitemap")
+        count = state.distress.get(profile, 0) + (1 if counts else 0)
         state.distress[profile] = count
         state.serial_mode.add(profile)
         delay = parse_retry_after(retry_after)
         # Host-wide, unless this agent alone keeps drawing limits while the others are served
         # under the same load: then only this agent waits, and nobody else slows down.
-        alone = count > 1 and any(not refused for refused in others) and not any(others)
-        steps = count - 1 if alone else state.consecutive_limits
+        alone = had_limit and any(not refused for refused in others) and not any(others)
+        steps = min(count, 4) if alone else state.consecutive_limits
         backoff = min(MAX_BACKOFF_S, self._backoff_s() * 2**steps)
-        wait = min(delay, self.settings.max_wait_s) if delay is not None else backoff
+        # A Retry-After past what the audit sits out stops the agent that got it (below); the
+        # others pause as for any limit, not for the whole long wait.
+        wait = delay if delay is not None and delay <= self.settings.max_wait_s else backoff
         if alone:
             state.not_before[profile] = max(state.not_before.get(profile, 0.0), now + wait)
         else:
@@ -543,6 +554,18 @@ class Fetcher:
             )
         elif count >= MAX_DISTRESS_PER_IDENTITY:
             state.stopped[profile] = f"stopped after {count} answers of 429/503 (distress)"
+        if purpose not in ("robots", "sitemap") and new:
+            state.pages_refused_in_row += 1  # robots.txt alone failing is not the host down
+        if (
+            state.consecutive_limits >= HOST_STOP_AFTER
+            and state.pages_refused_in_row >= 2
+            and not state.host_stopped
+        ):
+            state.host_stopped = (
+                f"the host answered {state.consecutive_limits} times in a row with 429/503, "
+                "pages included, and served nothing in between; no agent sent more"
+            )
+            self.stopped_reasons[f"*@{host_key_from_state(self, state)}"] = state.host_stopped
         if profile in state.stopped:
             self.stopped_reasons[f"{profile}@{host_key_from_state(self, state)}"] = state.stopped[
                 profile
@@ -619,6 +642,7 @@ class Fetcher:
                 exchange.header("retry-after"),
                 paced_rps,
                 t0,
+                exchange.purpose,
             )
             return exchange.status or 0, (location if is_redirect else None)
 

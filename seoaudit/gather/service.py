@@ -410,8 +410,13 @@ class _Gatherer:
         # calm pace, agent and browser in turn, so robots verdicts never rest on it.
         profiles = {p.id: p for p in self.profiles}
         plan: list[tuple[str, Profile]] = []
+        served_somewhere = {o for o, _, e in answers if _refusal_key(e) is None}
         for origin, profile, exchange in answers:
             if _refusal_key(exchange) is None or exchange.status in (401, 403):
+                continue
+            if origin not in served_somewhere:  # refused to everyone: nothing to compare
+                if profile.id == "seoaudit":
+                    plan.append((origin, profile))  # once, in case our own burst caused it
                 continue
             steps = [profile.id, "browser", "browser", profile.id]
             if profile.id == "browser":

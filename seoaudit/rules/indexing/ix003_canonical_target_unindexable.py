@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.refusals import settled_fetch
 from seoaudit.analysis.site_pages import directives_of, latest_fetch, page_of
 from seoaudit.analysis.site_robots import policy_bots, robots_for
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
@@ -16,7 +17,7 @@ CANONICAL_DOC = (
 
 
 def _problem(ctx: RuleContext, target: str, bot: str | None) -> str | None:
-    exchange = latest_fetch(ctx, target)
+    exchange, _why = settled_fetch(ctx, target, latest_fetch(ctx, target))
     if bot is not None:
         answer = robots_for(ctx, target, bot)
         if answer.meaning == "rules" and not answer.allowed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from seoaudit.analysis.refusals import host_limits, host_of, refusal_of, served
+from seoaudit.analysis.refusals import host_limits, host_of, settled_fetch
 from seoaudit.analysis.site_pages import latest_fetch
 from seoaudit.analysis.site_robots import must_index_urls
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
@@ -17,22 +17,21 @@ MAINTENANCE_DOC = (
 )
 
 
-def _served_elsewhere(ctx: RuleContext, url: str) -> Exchange | None:
-    """Another answer for the URL that was served (a calm re-check, the browser's probe)."""
-    candidates = [
-        e
-        for e in ctx.snapshot.exchanges
-        if e.url == url and e.purpose in ("page", "probe", "recheck") and served(e)
-        and e.profile in ("seoaudit", "browser")
-    ]  # fmt: skip
-    return candidates[-1] if candidates else None
-
-
 def _unavailable(ctx: RuleContext, url: str, exchange: Exchange | None) -> Check | None:
     limits = host_limits(ctx, host_of(url))
     if not limits.unavailable:
         return None
     status = limits.unavailable_status
+    answers = [
+        e
+        for e in ctx.snapshot.exchanges
+        if host_of(e.url) == limits.host and e.status == status and e.purpose != "rate_probe"
+    ]
+    exchange = (
+        exchange
+        if exchange is not None and exchange.status == status
+        else (answers[0] if answers else exchange)
+    )
     retry = exchange.header("retry-after") if exchange is not None else None
     return failed(
         url_subject(url),
@@ -82,17 +81,13 @@ def check(ctx: RuleContext) -> Iterator[Check]:
         if exchange is None:
             yield inconclusive(subject, "not fetched by the crawl")
             continue
-        refusal = refusal_of(ctx, exchange)
-        if refusal is not None and refusal.verdict != "holds" and exchange.status in (429, 503):
-            other = _served_elsewhere(ctx, url)
-            if other is None:
-                yield inconclusive(
-                    subject,
-                    f"answered {exchange.status} while the site was limiting the audit's IP "
-                    "(see RL001), and no calm re-check was served",
-                )
-                continue
-            exchange = other
+        if exchange.error is not None and exchange.error.message.startswith("not fetched"):
+            yield inconclusive(subject, exchange.error.message)
+            continue
+        exchange, why = settled_fetch(ctx, url, exchange)
+        if exchange is None:
+            yield inconclusive(subject, why)
+            continue
         hops = len(exchange.redirects)
         status = exchange.status
         problems = []

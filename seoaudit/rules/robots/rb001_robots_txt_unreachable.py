@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from seoaudit.analysis.refusals import host_limits, host_of
+from seoaudit.analysis.refusals import host_limits, host_of, served
 from seoaudit.analysis.site_robots import (
     copy_for_bot,
     must_index_urls,
@@ -101,12 +101,15 @@ def check(ctx: RuleContext) -> Iterator[Check]:
                 continue
             exchange = copy.exchange
             retry = exchange.header("retry-after") if exchange else None
-            down = host_limits(ctx, host_of(origin)).unavailable
-            context = (
-                " — with every page: the site is down for maintenance"
-                if down
-                else " — while pages are served: only robots.txt fails"
-            )
+            limits = host_limits(ctx, host_of(origin))
+            context = ""
+            if limits.unavailable:
+                context = " — with every page: the site is down for maintenance"
+            elif any(
+                e.profile == copy.profile and e.purpose in ("page", "probe") and served(e)
+                for e in ctx.snapshot.exchanges
+            ):
+                context = " — while its page requests are served: only robots.txt fails"
             yield failed(
                 subject,
                 message=f"robots.txt on {origin} fails for {bot}: {copy.why}{context}",

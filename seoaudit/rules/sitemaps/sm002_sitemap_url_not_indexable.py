@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.refusals import settled_fetch
 from seoaudit.analysis.site_pages import directives_of, latest_fetch, page_of
 from seoaudit.analysis.site_robots import sitemap_urls
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
@@ -15,9 +16,13 @@ def check(ctx: RuleContext) -> Iterator[Check]:
     listed = sitemap_urls(ctx)
     for url in listed:
         subject = url_subject(url)
-        exchange = latest_fetch(ctx, url)
+        fetched = latest_fetch(ctx, url)
+        exchange, why = settled_fetch(ctx, url, fetched)
         if exchange is None:
-            yield inconclusive(subject, "not fetched (crawl limit)")
+            yield inconclusive(subject, why or "not fetched (crawl limit)")
+            continue
+        if exchange.error is not None and exchange.error.message.startswith("not fetched"):
+            yield inconclusive(subject, exchange.error.message)
             continue
         problem = None
         if exchange.redirects:

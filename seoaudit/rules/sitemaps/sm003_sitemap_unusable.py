@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from seoaudit.rules.base import Check, Rule, RuleDocs, failed, not_applicable, passed
+from seoaudit.analysis.refusals import host_limits, host_of
+from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, not_applicable, passed
 from seoaudit.rules.common import SITEMAPS_DOC, url_subject
 from seoaudit.rules.context import RuleContext
 
@@ -16,6 +17,12 @@ def check(ctx: RuleContext) -> Iterator[Check]:
     for sitemap in ctx.snapshot.sitemaps:
         subject = url_subject(sitemap.url)
         problem = None
+        if sitemap.kind == "unreachable" and (sitemap.error or "").startswith("not fetched"):
+            yield inconclusive(subject, sitemap.error or "not fetched")
+            continue
+        if sitemap.kind == "unreachable" and host_limits(ctx, host_of(sitemap.url)).unavailable:
+            yield not_applicable(subject, "the whole host is unavailable (IX004)")
+            continue
         if sitemap.kind == "unreachable":
             problem = f"is unreachable ({sitemap.error})"
         elif sitemap.kind == "invalid":
