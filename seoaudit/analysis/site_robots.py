@@ -139,6 +139,10 @@ def robots_copy(ctx: RuleContext, origin: str, profile: str) -> RobotsCopy:
                 if meaning_of(answer)[0] != "halted":
                     limited_by, facts, exchange = exchange, again, answer
                     meaning, why = meaning_of(answer)
+                    why += (
+                        f" when fetched again at a calm pace (the first fetch, in the audit's "
+                        f"own burst of robots.txt requests, got {limited_by.status or 'no answer'})"
+                    )
                     break
         parsed = None
         if meaning == "rules" and facts is not None:

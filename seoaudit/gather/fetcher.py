@@ -55,7 +55,7 @@ INTERSTITIAL_EXCERPT_BYTES = 16 * 1024
 INTERSTITIAL_MAX_BYTES = 64 * 1024
 _SLICE = 1024  # compressed bytes fed to a decoder at a time (bounds one step's output)
 MAX_DISTRESS_PER_IDENTITY = 4
-HOST_STOP_AFTER = 6  # limit episodes in a row with nothing served: the host is down or closed
+HOST_STOP_AFTER = 4  # page limit episodes in a row, nothing served: the host is down or closed
 DEFAULT_BACKOFF_S = 2.0  # host-wide pause after a 429/503 without Retry-After (doubles)
 MAX_BACKOFF_S = 30.0
 RECOVER_AFTER_S = 10.0  # a quiet spell this long lets the pacing rate climb again
@@ -539,6 +539,14 @@ class Fetcher:
         wait = delay if delay is not None and delay <= self.settings.max_wait_s else backoff
         if alone:
             state.not_before[profile] = max(state.not_before.get(profile, 0.0), now + wait)
+        elif purpose in ("robots", "sitemap"):
+            # one request per agent: a pause, but no doubling and no slower pace for pages
+            wait = (
+                delay
+                if delay is not None and delay <= self.settings.max_wait_s
+                else (self._backoff_s())
+            )
+            state.paused_until = max(state.paused_until, now + wait)
         else:
             state.on_limit(paced_rps, wait, now, new)
         if delay is not None and delay > self.settings.max_retry_after_s:
@@ -556,14 +564,10 @@ class Fetcher:
             state.stopped[profile] = f"stopped after {count} answers of 429/503 (distress)"
         if purpose not in ("robots", "sitemap") and new:
             state.pages_refused_in_row += 1  # robots.txt alone failing is not the host down
-        if (
-            state.consecutive_limits >= HOST_STOP_AFTER
-            and state.pages_refused_in_row >= 2
-            and not state.host_stopped
-        ):
+        if state.pages_refused_in_row >= HOST_STOP_AFTER and not state.host_stopped:
             state.host_stopped = (
-                f"the host answered {state.consecutive_limits} times in a row with 429/503, "
-                "pages included, and served nothing in between; no agent sent more"
+                f"the host answered {state.pages_refused_in_row} page requests in a row with "
+                "429/503 and served nothing in between; no agent sent more"
             )
             self.stopped_reasons[f"*@{host_key_from_state(self, state)}"] = state.host_stopped
         if profile in state.stopped:

@@ -10,7 +10,6 @@ from seoaudit.analysis.site_robots import (
     must_index_urls,
     origins,
     policy_bots,
-    robots_copy,
     sitemap_urls,
 )
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
@@ -20,13 +19,13 @@ from seoaudit.snapshot import Exchange
 
 
 def _limited_copies(ctx: RuleContext, origin: str) -> list[tuple[str, Exchange]]:
-    """(how it was seen, the refused answer) for robots.txt refusals a calm re-check did not
-    reproduce, or that followed the rate probe's onset."""
+    """(how it was seen, the refused answer) for robots.txt refused right after the opt-in
+    rate probe drew a limit: the limiter covers robots.txt.
+
+    A robots.txt refusal under the audit's own burst of robots.txt fetches that a calm
+    re-check did not reproduce is not reported: whether the burst trips a limiter is timing,
+    and the same site must give the same findings (the copy's reason says it)."""
     seen: list[tuple[str, Exchange]] = []
-    for profile in sorted({r.profile for r in ctx.snapshot.robots if r.origin == origin}):
-        copy = robots_copy(ctx, origin, profile)
-        if copy.limited_by is not None:
-            seen.append(("under the audit's own burst of robots.txt fetches", copy.limited_by))
     for probe in ctx.snapshot.rate_probes:
         if probe.robots_exchange_id is None:
             continue
@@ -51,8 +50,7 @@ def _limiter_covers_robots(ctx: RuleContext, origin: str) -> Iterator[Check]:
     yield failed(
         host_subject(origin),
         message=(
-            f"the rate limiter also covers robots.txt on {origin}: it answered {answer} "
-            f"{how} (served again at a calm pace)"
+            f"the rate limiter also covers robots.txt on {origin}: it answered {answer} {how}"
         ),
         cost=(
             f"Whenever the limiter trips while a crawler re-reads robots.txt, {GOOGLE_ROBOTS_5XX}: "
