@@ -12,8 +12,15 @@ from pathlib import Path
 
 import typer
 
-from seoaudit.cli.common import console, load_policy_option, parse_headers
-from seoaudit.cli.main import app
+from seoaudit.cli.common import (
+    command_app,
+    console,
+    load_policy_option,
+    parse_headers,
+    wants_colour,
+)
+
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
 
 FORMAT_HELP = (
     "Output format(s): terminal json sarif junit github markdown html (repeat or comma-separate)."
@@ -31,7 +38,7 @@ ROBOTS_FILE_HELP = (
 def _stdout_style() -> tuple[int, bool]:
     width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 0
     width = width or shutil.get_terminal_size((100, 24)).columns
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    color = wants_colour(sys.stdout)
     return max(80, min(width, 140)), color
 
 

@@ -6,12 +6,13 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from seoaudit.cli.common import console, print_json
-from seoaudit.cli.main import app
+from seoaudit.cli.common import command_app, console, print_json
 from seoaudit.errors import UsageError
 from seoaudit.registry import PURPOSES, load_registry
 
-bots_app = typer.Typer(help="The crawler registry seoaudit ships.", invoke_without_command=True)
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
+
+bots_app = command_app(help="The crawler registry seoaudit ships.", invoke_without_command=True)
 app.add_typer(bots_app, name="bots")
 
 

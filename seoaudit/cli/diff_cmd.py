@@ -9,9 +9,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from seoaudit.cli.common import console
-from seoaudit.cli.main import app
+from seoaudit.cli.common import command_app, console
 from seoaudit.errors import UsageError
+
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
 
 
 @app.command("diff")

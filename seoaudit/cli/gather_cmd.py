@@ -11,9 +11,10 @@ from pathlib import Path
 import typer
 
 from seoaudit.atomic import write_atomic
-from seoaudit.cli.common import console, load_policy_option, parse_headers
-from seoaudit.cli.main import app
+from seoaudit.cli.common import command_app, console, load_policy_option, parse_headers
 from seoaudit.errors import AuditIncomplete
+
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
 
 
 @app.command("gather")

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import typer
 
-from seoaudit.cli.common import console, load_policy_option
-from seoaudit.cli.main import app
+from seoaudit.cli.common import command_app, console, load_policy_option
 from seoaudit.errors import UsageError
+
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
 
 FORMATS = ("auto", "combined", "common", "json", "w3c")
 

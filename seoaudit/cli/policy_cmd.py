@@ -8,11 +8,12 @@ from urllib.parse import urlsplit
 import typer
 
 from seoaudit.atomic import write_atomic
-from seoaudit.cli.common import console
-from seoaudit.cli.main import app
+from seoaudit.cli.common import command_app, console
 from seoaudit.errors import UsageError
 
-policy_app = typer.Typer(
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
+
+policy_app = command_app(
     help="Validate and scaffold the policy (rules.yaml).", no_args_is_help=True
 )
 app.add_typer(policy_app, name="policy")

@@ -7,11 +7,12 @@ from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
-from seoaudit.cli.common import console, print_json
-from seoaudit.cli.main import app
+from seoaudit.cli.common import command_app, console, print_json
 from seoaudit.errors import UsageError
 from seoaudit.rules.catalog import all_rules, get_rule
 from seoaudit.rules.docs import rule_markdown
+
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
 
 
 @app.command("rules")

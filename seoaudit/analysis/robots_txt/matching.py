@@ -19,11 +19,34 @@ per distinct prefix length, whatever the number of rules.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+# The common case of path_of in one C-level match: for a URL that starts with http:// or
+# https://, Google's search for "://" and the first of "/?;" can only land right after the
+# scheme, so the path is the first [/?;] after the authority, up to a '#'. A '#' before it
+# (in the authority) means no path: group 1 is then None, as it is when there is no path.
+_HTTP_URL = re.compile(r"https?://[^/?;#]*([/?;][^#]*)?", re.DOTALL)
 
 
 def path_of(url: str) -> str:
     """Google's GetPathParamsQuery: path, params and query of a URL, never the fragment."""
+    fast = _HTTP_URL.match(url)
+    if fast is not None:
+        path = fast.group(1)
+        if path is None:
+            return "/"
+        return path if path[0] == "/" else "/" + path
+    return path_params_query(url)
+
+
+def path_params_query(url: str) -> str:
+    """Google's GetPathParamsQuery step by step, for every URL form (``path_of`` takes a
+    shortcut for http(s) URLs; the tests hold the two to the same answers)."""
     search_start = 2 if url.startswith("//") else 0
     early_path = _find_first_of(url, "/?;", search_start)
     protocol_end = url.find("://", search_start)
@@ -94,32 +117,44 @@ class Rule:
 # A rule's matching plan: its literal prefix is the index key; what is left to check is
 # nothing (a plain prefix rule), "the path ends here" (``/x$``) or the runs of literal text
 # between its stars.
-_PLAIN, _ENDS_HERE, _WILDCARD = 0, 1, 2
+_PLAIN, _ENDS_HERE, _ONE_RUN, _WILDCARD = 0, 1, 2, 3  # _ONE_RUN: "/a*b", the common wildcard
+_LINE_BITS = 32  # a sort key is priority, then allow, then the earliest line, in one int
+
+
+def _sort_key(rule: Rule) -> int:
+    line = min(max(rule.line, 0), (1 << _LINE_BITS) - 1)
+    return (
+        (rule.priority << (_LINE_BITS + 1))
+        | (rule.allow << _LINE_BITS)
+        | ((1 << _LINE_BITS) - 1 - line)
+    )
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
-    sort_key: tuple[int, bool, int]  # (priority, allow, -line): the largest decides
-    rule: Rule
+class _Plan(Generic[T]):
+    key: int  # the largest key among matching rules decides (see _sort_key)
+    value: T  # what decide() returns for this rule
     kind: int
     runs: tuple[str, ...] = ()  # _WILDCARD: literal runs after the first star, in order
     last: str | None = None  # _WILDCARD with a final "$": the run that must end the path
 
 
-def _plan(rule: Rule) -> tuple[str, _Plan]:
+def _plan(rule: Rule, value: T) -> tuple[str, _Plan[T]]:
     pattern = rule.pattern
     anchored = pattern.endswith("$")
     body = pattern[:-1] if anchored else pattern
-    key = (rule.priority, rule.allow, -rule.line)
+    key = _sort_key(rule)
     star = body.find("*")
     if star == -1:
-        return body, _Plan(key, rule, _ENDS_HERE if anchored else _PLAIN)
-    runs = [run for run in body[star + 1 :].split("*")]
+        return body, _Plan(key, value, _ENDS_HERE if anchored else _PLAIN)
+    runs = body[star + 1 :].split("*")
     last = runs.pop() if anchored else None
-    return body[:star], _Plan(key, rule, _WILDCARD, tuple(r for r in runs if r), last)
+    kept = tuple(r for r in runs if r)
+    kind = _ONE_RUN if last is None and len(kept) == 1 else _WILDCARD
+    return body[:star], _Plan(key, value, kind, kept, last)
 
 
-def _wildcard_matches(plan: _Plan, path: str, pos: int) -> bool:
+def _wildcard_matches(plan: _Plan[T], path: str, pos: int) -> bool:
     """Does the part after the literal prefix match ``path[pos:]``? Leftmost is exact: taking
     each run at its first occurrence leaves the most room for the runs after it."""
     end = len(path)
@@ -136,59 +171,62 @@ def _wildcard_matches(plan: _Plan, path: str, pos: int) -> bool:
     return True
 
 
-class RuleIndex:
-    """Answers "which rule decides this path?" for one fixed rule list (one agent's group)."""
+class RuleIndex(Generic[T]):
+    """Answers "which rule decides this path?" for one fixed rule list (one agent's group).
+
+    ``result`` maps each rule to what ``decide`` returns for it (by default the rule), so a
+    caller can build its answer once per rule instead of once per check.
+    """
 
     __slots__ = ("_buckets", "_ceilings", "_lengths")
 
-    def __init__(self, rules: list[Rule]) -> None:
-        buckets: dict[str, list[_Plan]] = {}
+    def __init__(self, rules: list[Rule], result: Callable[[Rule], T] | None = None) -> None:
+        buckets: dict[str, list[_Plan[T]]] = {}
         for rule in rules:
             if rule.priority == 0:  # Google ignores priority-0 (empty) matches
                 continue
-            prefix, plan = _plan(rule)
+            prefix, plan = _plan(rule, rule if result is None else result(rule))  # type: ignore[arg-type]
             buckets.setdefault(prefix, []).append(plan)
-        for plans in buckets.values():
-            plans.sort(key=lambda p: p.sort_key, reverse=True)
-        self._buckets = buckets
-        # Prefix lengths present, longest first, each with the best sort key any rule at that
-        # length or shorter can reach: once the best match found beats it, stop looking.
-        best_at: dict[int, tuple[int, bool, int]] = {}
+        best_at: dict[int, int] = {}
         for prefix, plans in buckets.items():
-            top = plans[0].sort_key
-            if len(prefix) not in best_at or top > best_at[len(prefix)]:
-                best_at[len(prefix)] = top
-        ascending = sorted(best_at)
-        ceilings: list[tuple[int, bool, int]] = []
-        running: tuple[int, bool, int] | None = None
-        for length in ascending:
-            running = best_at[length] if running is None else max(running, best_at[length])
+            plans.sort(key=lambda p: p.key, reverse=True)
+            best_at[len(prefix)] = max(best_at.get(len(prefix), -1), plans[0].key)
+        self._buckets = buckets
+        # Prefix lengths present (ascending), each with the best key that any rule at that
+        # length or shorter can reach: once the best match found beats it, stop looking.
+        self._lengths = sorted(best_at)
+        ceilings, running = [], -1
+        for length in self._lengths:
+            running = max(running, best_at[length])
             ceilings.append(running)
-        self._lengths = ascending[::-1]
-        self._ceilings = ceilings[::-1]
+        self._ceilings = ceilings
 
-    def decide(self, path: str) -> Rule | None:
-        """The rule with the highest priority that matches (allow on ties), or None."""
+    def decide(self, path: str) -> T | None:
+        """What ``result`` gave for the rule with the highest priority that matches (allow on
+        ties, then the earliest line), or None when no rule matches."""
         get = self._buckets.get
+        lengths = self._lengths
+        ceilings = self._ceilings
         size = len(path)
-        best: _Plan | None = None
-        for length, ceiling in zip(self._lengths, self._ceilings, strict=True):
-            if best is not None and ceiling <= best.sort_key:
+        best: _Plan[T] | None = None
+        best_key = -1
+        for i in range(bisect_right(lengths, size) - 1, -1, -1):
+            if ceilings[i] <= best_key:
                 break
-            if length > size:
-                continue
+            length = lengths[i]
             plans = get(path[:length])
             if plans is None:
                 continue
             for plan in plans:
-                if best is not None and plan.sort_key <= best.sort_key:
+                if plan.key <= best_key:
                     break
                 kind = plan.kind
                 if (
                     kind == _PLAIN
+                    or (kind == _ONE_RUN and path.find(plan.runs[0], length) != -1)
                     or (kind == _ENDS_HERE and length == size)
                     or (kind == _WILDCARD and _wildcard_matches(plan, path, length))
                 ):
-                    best = plan
+                    best, best_key = plan, plan.key
                     break
-        return None if best is None else best.rule
+        return None if best is None else best.value
