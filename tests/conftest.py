@@ -41,9 +41,15 @@ class CliResult:
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]):
-    """Run the real console entry point in-process and capture exit code and output."""
+def cli(capsys: pytest.CaptureFixture[str], tmp_path_factory, monkeypatch):
+    """Run the real console entry point in-process and capture exit code and output.
+
+    It runs in an empty working directory, so that policy discovery (``rules.yaml`` here or
+    at the git root) finds nothing unless a test puts a policy there.
+    """
     from seoaudit.cli.main import run
+
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
     def invoke(*args: str) -> CliResult:
         capsys.readouterr()

@@ -101,6 +101,47 @@ def _fetch_robots(url: str) -> bytes:
         ) from None
 
 
+POLICY_NAMES = ("rules.yaml", "seoaudit.yaml")
+
+
+def find_source_root(start: Path | None = None) -> Path:
+    """The git work tree holding ``start`` (default: the working directory), else ``start``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
+def discover_policy() -> Path | None:
+    """``rules.yaml`` or ``seoaudit.yaml`` in the working directory, else at the git root."""
+    cwd = Path.cwd()
+    for folder in dict.fromkeys([cwd, find_source_root(cwd)]):
+        for name in POLICY_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def resolve_policy(path: str | None, *, announce: bool = True) -> str | None:
+    """The policy given with ``--policy``, else the one discovered (and say which it is)."""
+    if path:
+        return path
+    found = discover_policy()
+    if found is None:
+        return None
+    try:
+        shown = str(found.relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(found)
+    if announce:
+        sys.stderr.write(
+            f"seoaudit: using the policy {shown} (found; --policy to choose another)\n"
+        )
+    return shown
+
+
 def load_policy_option(path: str | None):  # -> Policy
     """The policy named on the command line, or the defaults when none is given."""
     from seoaudit.policy import default_policy, load_policy
