@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from seoaudit.cli.common import (
+    QUIET_HELP,
     command_app,
     console,
     find_source_root,
@@ -34,7 +35,6 @@ FAIL_ON_HELP = (
 )
 BASELINE_HELP = "A previous result JSON: gate only on findings whose fingerprint is new."
 POLICY_HELP = "The policy (default: rules.yaml or seoaudit.yaml here or at the git root)."
-QUIET_HELP = "Print only the one-line verdict (no progress, no report on the terminal)."
 ROBOTS_FILE_HELP = (
     "The repository's robots.txt: SARIF/GitHub annotations of robots findings point at it."
 )

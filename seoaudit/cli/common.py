@@ -102,6 +102,7 @@ def _fetch_robots(url: str) -> bytes:
 
 
 POLICY_NAMES = ("rules.yaml", "seoaudit.yaml")
+QUIET_HELP = "Print only the one-line outcome (no progress bar, no report on the terminal)."
 
 
 def find_source_root(start: Path | None = None) -> Path:

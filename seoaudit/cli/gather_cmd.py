@@ -12,6 +12,7 @@ import typer
 
 from seoaudit.atomic import write_atomic
 from seoaudit.cli.common import (
+    QUIET_HELP,
     command_app,
     console,
     load_policy_option,
@@ -65,9 +66,7 @@ def gather_command(
     probe_rate: bool = typer.Option(
         False, "--probe-rate", help="Run the active rate probe (opt-in; capped)."
     ),
-    quiet: bool = typer.Option(
-        False, "--quiet", "-q", help="Print only the one-line outcome (no progress)."
-    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Gather robots.txt, sitemaps, pages and per-bot probes into a snapshot (JSON)."""
     from seoaudit.gather.progress import GatherProgress, wants_progress
