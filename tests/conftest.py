@@ -8,6 +8,7 @@ that in CI a missing folder fails instead of skipping.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,3 +70,17 @@ def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
+# A child started from a non-interactive background shell inherits SIGINT as *ignored*, and
+# Python then leaves it ignored: a test that interrupts a child must restore the handler in
+# the child itself (preexec_fn is unsafe next to the scenario servers' threads).
+_CHILD_WITH_SIGINT = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv = ['seoaudit', *sys.argv[1:]]; runpy.run_module('seoaudit', run_name='__main__')"
+)
+
+
+def seoaudit_child(*args: str) -> list[str]:
+    """argv for ``python -m seoaudit ARGS`` that reacts to SIGINT however it was started."""
+    return [sys.executable, "-c", _CHILD_WITH_SIGINT, *args]
