@@ -22,6 +22,7 @@ from seoaudit.cli.common import (
     one_format,
     print_json,
     read_robots_source,
+    resolve_policy,
     terminal_safe,
 )
 from seoaudit.errors import UsageError
@@ -241,7 +242,8 @@ def robots_lint(
         "--policy",
         "-p",
         metavar="PATH",
-        help="rules.yaml: also flag rules that block required bots.",
+        help="The policy: also flag rules that block required bots (default: rules.yaml or "
+        "seoaudit.yaml here or at the git root).",
     ),
     fmt: list[str] | None = typer.Option(
         None, "--format", "-f", metavar="FORMAT", help=FORMAT_HELP
@@ -252,6 +254,7 @@ def robots_lint(
     from seoaudit.registry import load_registry
 
     chosen = one_format(fmt, ("terminal", "json"), "robots lint")
+    policy = resolve_policy(policy)
     pol = load_policy_option(policy) if policy else None
     required = []
     if pol is not None:
@@ -388,7 +391,12 @@ def robots_diff(
         "pre-commit hook or origin/main in CI; a file new at REV is compared with no robots.txt.",
     ),
     policy: str | None = typer.Option(
-        None, "--policy", "-p", metavar="PATH", help="rules.yaml (bots, paths)."
+        None,
+        "--policy",
+        "-p",
+        metavar="PATH",
+        help="The policy's bots and paths (default: rules.yaml or seoaudit.yaml here or at the "
+        "git root).",
     ),
     agent: list[str] = typer.Option(
         [], "--agent", "-a", metavar="TOKEN", help="Bots to compare (default: the policy's bots)."
@@ -414,7 +422,7 @@ def robots_diff(
         raise UsageError(
             "robots diff takes OLD NEW, or --against REV FILE... (e.g. --against HEAD robots.txt)"
         )
-    pol = load_policy_option(policy)
+    pol = load_policy_option(resolve_policy(policy))
     if against is None:
         pairs = [(read_robots_source(files[0]), read_robots_source(files[1]))]
     else:
