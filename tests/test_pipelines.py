@@ -563,3 +563,14 @@ def test_every_option_has_help_and_a_plain_metavar(cli):
         walk(root.get_command(context, name), [name])
     assert checked >= len(COMMANDS) + 6
     assert len(quiet_meanings) == 1, quiet_meanings  # -q means one thing everywhere
+
+
+def test_audit_with_no_arguments_uses_the_policy_it_finds(cli, tmp_path, monkeypatch):
+    with ScenarioServer(scenario(SITE)) as server:
+        (tmp_path / "rules.yaml").write_text(f"site: {{start: '{server.url}'}}\n" + POLICY)
+        monkeypatch.chdir(tmp_path)
+        run = cli("audit", "-f", "json", "-o", str(tmp_path / "r.json"), "-q")
+    assert run.code == 1, run.stderr  # the planted RB002 gates
+    assert "using the policy rules.yaml" in run.stderr
+    result = json.loads((tmp_path / "r.json").read_text())
+    assert result["policy"]["path"] == "rules.yaml" and result["site"].startswith(server.url)

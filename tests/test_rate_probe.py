@@ -10,7 +10,8 @@ from seoaudit.registry import load_registry
 from seoaudit.rules.engine import evaluate
 from seoaudit.scenarios import ScenarioServer, load_scenario
 
-STEP_S = 0.6
+STEP_S = 1.0  # one ramp step; 2 req/s then sends 2 requests 0.5 s apart
+BASE_DELAY_MS = 60
 
 
 def site(
@@ -27,11 +28,15 @@ def site(
     if robots_limited:
         routes.append({**robots, "when": {"ua_contains": ["Googlebot"], "after_requests": 1},
                        "response": {"status": 429, "headers": [["Retry-After", "1"]]}})  # fmt: skip
+    # Pages answer after BASE_DELAY_MS, so the probe's "time to first byte tripled" signal
+    # compares against a baseline above scheduling jitter: on loopback a 1 ms baseline
+    # "triples" whenever a loaded machine delays one answer by 3 ms.
+    home = {"template": "page", "params": {"title": "home"}, "delay_ms": BASE_DELAY_MS}
     routes += [
         robots,
         {"path": "/$", "when": {"ua_contains": ["Googlebot"]}, "rate": {"rps": limit_rps, "burst": burst, "key": "ua"},
-         "limited": limited, "response": {"template": "page", "params": {"title": "home"}}},
-        {"path": "/$", "response": {"template": "page", "params": {"title": "home"}}},
+         "limited": limited, "response": home},
+        {"path": "/$", "response": home},
     ]  # fmt: skip
     return load_scenario({"name": "limiter", "origins": {"main": {"routes": routes}}})
 
