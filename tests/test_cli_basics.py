@@ -73,8 +73,6 @@ def test_version_and_help_load_no_command_module(args):
         "seoaudit.cli.audit_cmd",
         "seoaudit.cli.logs_cmd",
     }
-    if args[0] == "robots":
-        heavy -= {"pydantic"}  # Typer validates the group's parameters with pydantic
     assert not heavy & loaded, heavy & loaded
 
 
