@@ -67,22 +67,27 @@ def _absolute(url: str) -> str:
 
 
 def _url_lines(source: str) -> Iterator[str]:
-    """URLs or paths, one per line, from a file or ``-`` (stdin); blanks and ``#`` skipped."""
+    """URLs or paths, one per line, from a file or ``-`` (stdin); blanks and ``#`` skipped.
+
+    The file is opened here, before any row is written, so a bad path is a clean error."""
     if source == "-":
-        stream: Iterable[str] = sys.stdin
-    else:
-        try:
-            stream = Path(source).open(encoding="utf-8", errors="replace")  # noqa: SIM115
-        except OSError as exc:
-            raise UsageError(f"--urls {source}: cannot read ({exc.strerror})") from None
+        return _lines(sys.stdin, close=False)
+    try:
+        stream = Path(source).open(encoding="utf-8", errors="replace")  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"--urls {source}: cannot read ({exc.strerror})") from None
+    return _lines(stream, close=True)
+
+
+def _lines(stream: TextIO, *, close: bool) -> Iterator[str]:
     try:
         for line in stream:
             line = line.strip()
             if line and not line.startswith("#"):
                 yield line
     finally:
-        if stream is not sys.stdin:
-            stream.close()  # type: ignore[attr-defined]
+        if close:
+            stream.close()
 
 
 @robots_app.command("test")
