@@ -21,6 +21,9 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        # mkstemp makes the file 0600; a report is an ordinary file: keep the mode of the
+        # file it replaces, else what the umask gives a new file (0644 under umask 022).
+        os.fchmod(fd, _existing_mode(target) or (0o666 & ~_umask()))
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
@@ -33,3 +36,24 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
         if tmp_name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+
+
+def _existing_mode(target: Path) -> int | None:
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        return None
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the kernel reports it (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (not thread-safe, but brief)
+    os.umask(mask)
+    return mask

@@ -33,6 +33,8 @@ class OutputRequest:
     quiet: bool = False
     width: int = 100
     color: bool = False
+    source_root: str | None = None  # file locations in CI formats are relative to this
+    working_dir: str | None = None  # where relative --policy/--robots-file paths were given
 
 
 @dataclass
@@ -55,7 +57,8 @@ def parse_formats(values: list[str] | None) -> list[str]:
     return formats or ["terminal"]
 
 
-def apply_gate(result: AuditResult, fail_on: str, baseline: Path | None) -> None:
+def apply_gate(result: AuditResult, fail_on: str, baseline: Path | None) -> frozenset[str]:
+    """Set ``result.gate``; returns the fingerprints of the findings that count toward it."""
     if fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     new_only = None
@@ -67,6 +70,7 @@ def apply_gate(result: AuditResult, fail_on: str, baseline: Path | None) -> None
     result.gate.fail_on = fail_on  # type: ignore[assignment]
     result.gate.counted = gate_counts(result.findings, fail_on, new_only)
     result.gate.failed = result.gate.counted > 0
+    return frozenset(f.fingerprint for f in result.findings if gate_counts([f], fail_on, new_only))
 
 
 def load_result(path: Path) -> AuditResult:
@@ -125,24 +129,27 @@ def append_step_summary(path: Path, result: AuditResult) -> None:
 
 
 def deliver(result: AuditResult, request: OutputRequest) -> Delivered:
-    apply_gate(result, request.fail_on, request.baseline)
-    options = RenderOptions(
-        width=request.width,
-        color=request.color,
-        quiet=request.quiet,
-        robots_file=request.robots_file,
-    )
+    gating = apply_gate(result, request.fail_on, request.baseline)
+    where = {
+        "robots_file": request.robots_file,
+        "source_root": request.source_root,
+        "working_dir": request.working_dir,
+        "gating": gating,
+    }
+    options = RenderOptions(width=request.width, color=request.color, quiet=request.quiet, **where)
     written: list[Path] = []
     stdout_parts: list[str] = []
     for fmt, path in _targets(request):
         reporter = get_reporter(fmt)
-        file_options = RenderOptions(width=request.width, robots_file=request.robots_file)
+        file_options = RenderOptions(width=request.width, **where)
         text = reporter.render(result, options if path is None else file_options)
         if path is None:
             stdout_parts.append(text)
         else:
             write_atomic(path, text)
             written.append(path)
+            if fmt == "github":  # GitHub reads workflow commands only from the step's log
+                stdout_parts.append(text)
     if request.output is not None and "terminal" not in request.formats:
         # a file run still says where the files went and what the gate decided
         from seoaudit.report.terminal import verdict_line

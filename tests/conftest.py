@@ -42,9 +42,15 @@ class CliResult:
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]):
-    """Run the real console entry point in-process and capture exit code and output."""
+def cli(capsys: pytest.CaptureFixture[str], tmp_path_factory, monkeypatch):
+    """Run the real console entry point in-process and capture exit code and output.
+
+    It runs in an empty working directory, so that policy discovery (``rules.yaml`` here or
+    at the git root) finds nothing unless a test puts a policy there.
+    """
     from seoaudit.cli.main import run
+
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
     def invoke(*args: str) -> CliResult:
         capsys.readouterr()
@@ -64,4 +70,17 @@ def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    sys.modules.pop("seoaudit.cli.commands", None)
+
+
+# A child started from a non-interactive background shell inherits SIGINT as *ignored*, and
+# Python then leaves it ignored: a test that interrupts a child must restore the handler in
+# the child itself (preexec_fn is unsafe next to the scenario servers' threads).
+_CHILD_WITH_SIGINT = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv = ['seoaudit', *sys.argv[1:]]; runpy.run_module('seoaudit', run_name='__main__')"
+)
+
+
+def seoaudit_child(*args: str) -> list[str]:
+    """argv for ``python -m seoaudit ARGS`` that reacts to SIGINT however it was started."""
+    return [sys.executable, "-c", _CHILD_WITH_SIGINT, *args]

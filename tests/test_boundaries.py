@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -25,6 +24,7 @@ from seoaudit.errors import UsageError
 from seoaudit.gather.service import GatherOptions, gather
 from seoaudit.registry import load_registry
 from seoaudit.scenarios import ScenarioServer, load_scenario
+from tests.conftest import seoaudit_child
 from tests.gather_helpers import page, policy
 
 PUBLIC_IP = "93.184.215.14"  # an ordinary public address; never contacted
@@ -247,8 +247,8 @@ def _audit_child(url: str, tmp_path: Path, *extra: str) -> subprocess.Popen[byte
         "paths: {must_index: ['/$']}\nrate: {min_rps: 2, probe_max_rps: 20}\n"
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "seoaudit", "audit", url, "--policy", str(rules), "-f", "json",
-         "-o", str(tmp_path / "result.json"), "--no-progress", "-q", *extra],
+        seoaudit_child("audit", url, "--policy", str(rules), "-f", "json",
+                       "-o", str(tmp_path / "result.json"), "--no-progress", "-q", *extra),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"},
     )  # fmt: skip
 

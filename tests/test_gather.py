@@ -16,6 +16,7 @@ from seoaudit.gather.service import GatherOptions, gather
 from seoaudit.registry import load_registry
 from seoaudit.scenarios import ScenarioServer, load_scenario
 from seoaudit.snapshot import Snapshot
+from tests.conftest import seoaudit_child
 from tests.gather_helpers import gather_site, page, policy, scenario
 
 ROBOTS_ALLOW_ALL = {
@@ -296,7 +297,7 @@ def test_interrupted_gather_writes_partial_snapshot_marked_incomplete(tmp_path):
     out = tmp_path / "partial.json"
     with ScenarioServer(load_scenario(str(site_file))) as server:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "seoaudit", "gather", server.url, "-o", str(out), "-q"],
+            seoaudit_child("gather", server.url, "-o", str(out), "-q"),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env={**os.environ, "NO_COLOR": "1"},

@@ -1,6 +1,7 @@
 """Invariants of the robots.txt engine (hypothesis), engine details beyond the vectors, and a
-differential check against Google's C++ parser (fast-robotstxt) outside the areas where that
-fork lags Google's current parser (percent-encoding, BOM)."""
+differential check against fast-robotstxt (a fork of Google's C++ parser with its own URL
+handling, not Google's verdicts: those are in test_robots_scale.py) on plain paths, outside
+the areas where the fork differs (percent-encoding, BOM)."""
 
 from __future__ import annotations
 
@@ -165,7 +166,7 @@ robotstxt = pytest.importorskip("robotstxt", reason="fast-robotstxt (test extra)
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(GROUP, min_size=1, max_size=4), st.sampled_from(["googlebot", "bingbot"]), PATH)
-def test_agrees_with_googles_cpp_parser(groups, token, path):
+def test_agrees_with_the_fast_robotstxt_fork_on_plain_paths(groups, token, path):
     data = render(groups)
     matcher = robotstxt.RobotsMatcher()
     assert RobotsTxt.parse(data).check(token, "https://h" + path).allowed == matcher.is_allowed(

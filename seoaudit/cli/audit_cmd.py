@@ -12,17 +12,29 @@ from pathlib import Path
 
 import typer
 
-from seoaudit.cli.common import console, load_policy_option, parse_headers
-from seoaudit.cli.main import app
+from seoaudit.cli.common import (
+    QUIET_HELP,
+    command_app,
+    console,
+    find_source_root,
+    load_policy_option,
+    parse_headers,
+    resolve_policy,
+    wants_colour,
+)
+
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
 
 FORMAT_HELP = (
-    "Output format(s): terminal json sarif junit github markdown html (repeat or comma-separate)."
+    "Output format(s): terminal json sarif junit github gitlab markdown html "
+    "(repeat or comma-separate)."
 )
 OUTPUT_HELP = "Write to this file (one format) or directory (several); JSON is always written too."
 FAIL_ON_HELP = (
     "Exit 1 when a finding at or above this severity is found: error, warning, info, never."
 )
 BASELINE_HELP = "A previous result JSON: gate only on findings whose fingerprint is new."
+POLICY_HELP = "The policy (default: rules.yaml or seoaudit.yaml here or at the git root)."
 ROBOTS_FILE_HELP = (
     "The repository's robots.txt: SARIF/GitHub annotations of robots findings point at it."
 )
@@ -31,7 +43,7 @@ ROBOTS_FILE_HELP = (
 def _stdout_style() -> tuple[int, bool]:
     width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 0
     width = width or shutil.get_terminal_size((100, 24)).columns
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    color = wants_colour(sys.stdout)
     return max(80, min(width, 140)), color
 
 
@@ -48,6 +60,8 @@ def _request(formats, output, fail_on, baseline, quiet, robots_file=None):  # ty
         quiet=quiet,
         width=width,
         color=color,
+        source_root=str(find_source_root()),
+        working_dir=os.getcwd(),
     )
 
 
@@ -72,20 +86,39 @@ def _finish(delivered) -> None:  # type: ignore[no-untyped-def]
 
 @app.command("audit")
 def audit_command(
-    url: str | None = typer.Argument(None, help="Start URL (default: site.start in the policy)."),
-    policy: str | None = typer.Option(None, "--policy", "-p", help="The policy (rules.yaml)."),
-    formats: list[str] | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
-    output: Path | None = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
-    fail_on: str = typer.Option("error", "--fail-on", help=FAIL_ON_HELP),
-    baseline: Path | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
-    robots_file: str | None = typer.Option(None, "--robots-file", help=ROBOTS_FILE_HELP),
-    max_pages: int | None = typer.Option(None, "--max-pages", min=1, help="Pages to crawl."),
-    concurrency: int | None = typer.Option(None, "--concurrency", min=1, max=64),
+    url: str | None = typer.Argument(
+        None, metavar="[URL]", help="Start URL (default: site.start in the policy)."
+    ),
+    policy: str | None = typer.Option(None, "--policy", "-p", metavar="PATH", help=POLICY_HELP),
+    formats: list[str] | None = typer.Option(
+        None, "--format", "-f", metavar="FORMAT", help=FORMAT_HELP
+    ),
+    output: Path | None = typer.Option(None, "--output", "-o", metavar="PATH", help=OUTPUT_HELP),
+    fail_on: str = typer.Option("error", "--fail-on", metavar="SEVERITY", help=FAIL_ON_HELP),
+    baseline: Path | None = typer.Option(None, "--baseline", metavar="PATH", help=BASELINE_HELP),
+    robots_file: str | None = typer.Option(
+        None, "--robots-file", metavar="PATH", help=ROBOTS_FILE_HELP
+    ),
+    max_pages: int | None = typer.Option(
+        None, "--max-pages", min=1, metavar="N", help="Pages to crawl at most (crawl.max_pages)."
+    ),
+    concurrency: int | None = typer.Option(
+        None, "--concurrency", min=1, max=64, metavar="N", help="Requests in flight at most (1-64)."
+    ),
     max_rps: float | None = typer.Option(
-        None, "--max-rps", min=0.01, max=1000, help="Global requests-per-second ceiling."
+        None,
+        "--max-rps",
+        min=0.01,
+        max=1000,
+        metavar="RPS",
+        help="Global requests-per-second ceiling.",
     ),
     header: list[str] | None = typer.Option(
-        None, "--header", "-H", help='Extra request header "Name: value" (secret; repeatable).'
+        None,
+        "--header",
+        "-H",
+        metavar="HEADER",
+        help='Extra request header "Name: value" (secret; repeatable).',
     ),
     insecure: bool = typer.Option(
         False, "--insecure", help="Do not verify TLS certificates (staging with self-signed certs)."
@@ -94,12 +127,18 @@ def audit_command(
         False, "--probe-rate", help="Run the active rate probe (opt-in, capped)."
     ),
     save_snapshot: Path | None = typer.Option(
-        None, "--save-snapshot", help="Also write the gathered snapshot (for evaluate later)."
+        None,
+        "--save-snapshot",
+        metavar="PATH",
+        help="Also write the gathered snapshot (for evaluate later).",
     ),
     logs: list[str] | None = typer.Option(
-        None, "--logs", help="Access logs: confirm or refute needs_verification findings."
+        None,
+        "--logs",
+        metavar="LOG",
+        help="Access log (repeatable): confirm or refute needs_verification findings.",
     ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
     """Audit a site: where do uptime protections and crawler visibility collide?"""
@@ -108,6 +147,7 @@ def audit_command(
     from seoaudit.service import AuditRun, deliver, gather_and_evaluate
 
     request = _request(formats, output, fail_on, baseline, quiet, robots_file)
+    policy = resolve_policy(policy)
     loaded = load_policy_option(policy)  # exits 2 on a bad policy, before any request
     if baseline is not None and not baseline.exists():
         from seoaudit.errors import UsageError
@@ -152,14 +192,20 @@ def audit_command(
 
 @app.command("evaluate")
 def evaluate_command(
-    snapshot: Path = typer.Argument(..., help="A snapshot from `seoaudit gather`."),
-    policy: str | None = typer.Option(None, "--policy", "-p", help="The policy (rules.yaml)."),
-    formats: list[str] | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
-    output: Path | None = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
-    fail_on: str = typer.Option("error", "--fail-on", help=FAIL_ON_HELP),
-    baseline: Path | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
-    robots_file: str | None = typer.Option(None, "--robots-file", help=ROBOTS_FILE_HELP),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
+    snapshot: Path = typer.Argument(
+        ..., metavar="SNAPSHOT", help="A snapshot from `seoaudit gather`."
+    ),
+    policy: str | None = typer.Option(None, "--policy", "-p", metavar="PATH", help=POLICY_HELP),
+    formats: list[str] | None = typer.Option(
+        None, "--format", "-f", metavar="FORMAT", help=FORMAT_HELP
+    ),
+    output: Path | None = typer.Option(None, "--output", "-o", metavar="PATH", help=OUTPUT_HELP),
+    fail_on: str = typer.Option("error", "--fail-on", metavar="SEVERITY", help=FAIL_ON_HELP),
+    baseline: Path | None = typer.Option(None, "--baseline", metavar="PATH", help=BASELINE_HELP),
+    robots_file: str | None = typer.Option(
+        None, "--robots-file", metavar="PATH", help=ROBOTS_FILE_HELP
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Judge a saved snapshot against a policy, offline."""
     from seoaudit.registry import load_registry
@@ -167,6 +213,7 @@ def evaluate_command(
     from seoaudit.service import deliver, load_snapshot
 
     request = _request(formats, output, fail_on, baseline, quiet, robots_file)
+    policy = resolve_policy(policy)
     loaded = load_policy_option(policy)
     snap = load_snapshot(snapshot)
     result = evaluate(snap, loaded, load_registry(), policy_path=policy)
@@ -176,12 +223,16 @@ def evaluate_command(
 @app.command("report")
 def report_command(
     result_file: Path = typer.Argument(..., metavar="RESULT", help="A result JSON."),
-    formats: list[str] | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
-    output: Path | None = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
-    fail_on: str | None = typer.Option(None, "--fail-on", help=FAIL_ON_HELP),
-    baseline: Path | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
-    robots_file: str | None = typer.Option(None, "--robots-file", help=ROBOTS_FILE_HELP),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
+    formats: list[str] | None = typer.Option(
+        None, "--format", "-f", metavar="FORMAT", help=FORMAT_HELP
+    ),
+    output: Path | None = typer.Option(None, "--output", "-o", metavar="PATH", help=OUTPUT_HELP),
+    fail_on: str | None = typer.Option(None, "--fail-on", metavar="SEVERITY", help=FAIL_ON_HELP),
+    baseline: Path | None = typer.Option(None, "--baseline", metavar="PATH", help=BASELINE_HELP),
+    robots_file: str | None = typer.Option(
+        None, "--robots-file", metavar="PATH", help=ROBOTS_FILE_HELP
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Re-render a saved result in any format (no network). Exit code follows the gate."""
     from seoaudit.service import deliver, load_result
@@ -205,12 +256,14 @@ def demo_policy_path() -> Path:
 
 @app.command("demo")
 def demo_command(
-    formats: list[str] | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
-    output: Path | None = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
+    formats: list[str] | None = typer.Option(
+        None, "--format", "-f", metavar="FORMAT", help=FORMAT_HELP
+    ),
+    output: Path | None = typer.Option(None, "--output", "-o", metavar="PATH", help=OUTPUT_HELP),
     keep_serving: bool = typer.Option(
         False, "--keep-serving", help="Leave the demo site up after the audit (Ctrl-C stops)."
     ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
     """Serve the demo shop on 127.0.0.1, audit it, and show the report (no network needed)."""

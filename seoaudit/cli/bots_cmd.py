@@ -6,28 +6,32 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from seoaudit.cli.common import console, print_json
-from seoaudit.cli.main import app
+from seoaudit.cli.common import command_app, console, one_format, print_json
 from seoaudit.errors import UsageError
 from seoaudit.registry import PURPOSES, load_registry
 
-bots_app = typer.Typer(help="The crawler registry seoaudit ships.", invoke_without_command=True)
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
+
+bots_app = command_app(help="The crawler registry seoaudit ships.", invoke_without_command=True)
 app.add_typer(bots_app, name="bots")
 
 
 @bots_app.callback()
 def bots_list(
     ctx: typer.Context,
-    purpose: str | None = typer.Option(None, "--purpose", help=", ".join(PURPOSES)),
-    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json."),
+    purpose: str | None = typer.Option(
+        None, "--purpose", metavar="PURPOSE", help="Only this purpose: " + ", ".join(PURPOSES) + "."
+    ),
+    fmt: list[str] | None = typer.Option(
+        None, "--format", "-f", metavar="FORMAT", help="Output format: terminal or json."
+    ),
 ) -> None:
     """List known crawlers: operator, purpose, robots.txt behaviour, verification."""
     if ctx.invoked_subcommand is not None:
         return
     if purpose and purpose not in PURPOSES:
         raise UsageError(f"--purpose must be one of {', '.join(PURPOSES)}")
-    if fmt not in ("terminal", "json"):
-        raise UsageError(f"--format must be terminal or json, not {fmt!r}")
+    fmt = one_format(fmt, ("terminal", "json"), "bots")  # type: ignore[assignment]
     bots = [b for b in load_registry().all() if purpose in (None, b.purpose)]
     if fmt == "json":
         print_json(
@@ -77,10 +81,17 @@ def bots_list(
 @bots_app.command("update-ranges")
 def update_ranges(
     source: list[str] | None = typer.Option(
-        None, "--url", help="Fetch these lists instead of the registry's ip_ranges_url values."
+        None,
+        "--url",
+        metavar="URL",
+        help="Fetch this list (repeatable) instead of the registry's ip_ranges_url values.",
     ),
     output: str | None = typer.Option(
-        None, "--output", "-o", help="Where to write (default ~/.cache/seoaudit/ip_ranges.json)."
+        None,
+        "--output",
+        "-o",
+        metavar="PATH",
+        help="Where to write (default ~/.cache/seoaudit/ip_ranges.json).",
     ),
 ) -> None:
     """Refresh the crawler IP ranges from the operators' own lists (online)."""

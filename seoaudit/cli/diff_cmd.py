@@ -9,16 +9,18 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from seoaudit.cli.common import console
-from seoaudit.cli.main import app
-from seoaudit.errors import UsageError
+from seoaudit.cli.common import command_app, console, one_format
+
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
 
 
 @app.command("diff")
 def diff_command(
-    old: Path = typer.Argument(..., help="The earlier result JSON (the baseline)."),
-    new: Path = typer.Argument(..., help="The later result JSON."),
-    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json."),
+    old: Path = typer.Argument(..., metavar="OLD", help="The earlier result JSON (the baseline)."),
+    new: Path = typer.Argument(..., metavar="NEW", help="The later result JSON."),
+    fmt: list[str] | None = typer.Option(
+        None, "--format", "-f", metavar="FORMAT", help="Output format: terminal or json."
+    ),
     fail_on_new: bool = typer.Option(False, "--fail-on-new", help="Exit 1 when anything is new."),
 ) -> None:
     """Compare two audit results by finding fingerprint (stable across runs and ports)."""
@@ -26,8 +28,7 @@ def diff_command(
     from seoaudit.report.terminal import clean
     from seoaudit.service import load_result
 
-    if fmt not in ("terminal", "json"):
-        raise UsageError(f"--format must be terminal or json, not {fmt!r}")
+    fmt = one_format(fmt, ("terminal", "json"), "diff")  # type: ignore[assignment]
     result = diff_results(load_result(old), load_result(new))
     if fmt == "json":
         typer.echo(json.dumps(result.as_dict(), indent=2))

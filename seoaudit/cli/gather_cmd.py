@@ -11,23 +11,54 @@ from pathlib import Path
 import typer
 
 from seoaudit.atomic import write_atomic
-from seoaudit.cli.common import console, load_policy_option, parse_headers
-from seoaudit.cli.main import app
+from seoaudit.cli.common import (
+    QUIET_HELP,
+    command_app,
+    console,
+    load_policy_option,
+    parse_headers,
+    resolve_policy,
+)
 from seoaudit.errors import AuditIncomplete
+
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
 
 
 @app.command("gather")
 def gather_command(
-    url: str | None = typer.Argument(None, help="Start URL (default: site.start)."),
-    policy: str | None = typer.Option(None, "--policy", "-p", help="The policy (rules.yaml)."),
-    output: Path = typer.Option(Path("snapshot.json"), "--output", "-o", help="Snapshot file."),
-    max_pages: int | None = typer.Option(None, "--max-pages", min=1, help="Pages to crawl."),
-    concurrency: int | None = typer.Option(None, "--concurrency", min=1, max=64),
+    url: str | None = typer.Argument(
+        None, metavar="[URL]", help="Start URL (default: site.start in the policy)."
+    ),
+    policy: str | None = typer.Option(
+        None,
+        "--policy",
+        "-p",
+        metavar="PATH",
+        help="The policy (default: rules.yaml or seoaudit.yaml here or at the git root).",
+    ),
+    output: Path = typer.Option(
+        Path("snapshot.json"), "--output", "-o", metavar="PATH", help="Snapshot file to write."
+    ),
+    max_pages: int | None = typer.Option(
+        None, "--max-pages", min=1, metavar="N", help="Pages to crawl at most (crawl.max_pages)."
+    ),
+    concurrency: int | None = typer.Option(
+        None, "--concurrency", min=1, max=64, metavar="N", help="Requests in flight at most (1-64)."
+    ),
     max_rps: float | None = typer.Option(
-        None, "--max-rps", min=0.01, max=1000, help="Global requests-per-second ceiling."
+        None,
+        "--max-rps",
+        min=0.01,
+        max=1000,
+        metavar="RPS",
+        help="Global requests-per-second ceiling.",
     ),
     header: list[str] | None = typer.Option(
-        None, "--header", "-H", help='Extra request header "Name: value" (secret; repeatable).'
+        None,
+        "--header",
+        "-H",
+        metavar="HEADER",
+        help='Extra request header "Name: value" (secret; repeatable).',
     ),
     insecure: bool = typer.Option(
         False, "--insecure", help="Do not verify TLS certificates (staging with self-signed certs)."
@@ -35,13 +66,14 @@ def gather_command(
     probe_rate: bool = typer.Option(
         False, "--probe-rate", help="Run the active rate probe (opt-in; capped)."
     ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress, no summary."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Gather robots.txt, sitemaps, pages and per-bot probes into a snapshot (JSON)."""
     from seoaudit.gather.progress import GatherProgress, wants_progress
     from seoaudit.gather.service import GatherOptions, gather
     from seoaudit.registry import load_registry
 
+    policy = resolve_policy(policy)
     loaded = load_policy_option(policy)
     options = GatherOptions(
         start_url=url,
@@ -60,12 +92,12 @@ def gather_command(
     else:
         snapshot = gather(loaded, load_registry(), options, policy_path=policy)
     write_atomic(output, snapshot.to_json())
-    if not quiet:
-        pages = len({p.url for p in snapshot.pages})
-        console(stderr=True).print(
-            f"wrote {output}: {len(snapshot.exchanges)} requests, {pages} pages, "
-            f"{len(snapshot.profiles)} profiles"
-            + ("" if snapshot.complete else f" — INCOMPLETE: {snapshot.incomplete_reason}")
-        )
+    # the one-line outcome, quiet or not (-q means the same in every command)
+    pages = len({p.url for p in snapshot.pages})
+    console(stderr=True).print(
+        f"wrote {output}: {len(snapshot.exchanges)} requests, {pages} pages, "
+        f"{len(snapshot.profiles)} profiles"
+        + ("" if snapshot.complete else f" — INCOMPLETE: {snapshot.incomplete_reason}")
+    )
     if not snapshot.complete:
         raise AuditIncomplete(f"snapshot incomplete: {snapshot.incomplete_reason}")

@@ -7,34 +7,59 @@ from pathlib import Path
 
 import typer
 
-from seoaudit.cli.common import console, load_policy_option
-from seoaudit.cli.main import app
+from seoaudit.cli.common import (
+    command_app,
+    console,
+    load_policy_option,
+    one_format,
+    resolve_policy,
+)
 from seoaudit.errors import UsageError
+
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
 
 FORMATS = ("auto", "combined", "common", "json", "w3c")
 
 
 @app.command("logs")
 def logs_command(
-    files: list[str] = typer.Argument(..., help="Access logs (plain or gzip); - for stdin."),
-    policy: str | None = typer.Option(None, "--policy", "-p", help="The policy (rules.yaml)."),
-    log_format: str = typer.Option(
-        "auto", "--log-format", help="auto, combined, common, json, w3c."
+    files: list[str] = typer.Argument(
+        ..., metavar="LOG...", help="Access logs (plain or gzip); - for stdin."
     ),
-    preset: str | None = typer.Option(None, "--preset", help="JSON field preset: cloudflare."),
+    policy: str | None = typer.Option(
+        None,
+        "--policy",
+        "-p",
+        metavar="PATH",
+        help="The policy (default: rules.yaml or seoaudit.yaml here or at the git root).",
+    ),
+    log_format: str = typer.Option(
+        "auto", "--log-format", metavar="FORMAT", help="auto, combined, common, json, w3c."
+    ),
+    preset: str | None = typer.Option(
+        None, "--preset", metavar="NAME", help="JSON field preset: cloudflare."
+    ),
     fields: str | None = typer.Option(
         None,
         "--fields",
+        metavar="MAPPING",
         help="JSON field mapping, e.g. time=ts,ip=remote_addr,ua=agent,status=code.",
     ),
     rdns: bool = typer.Option(
         False, "--rdns", help="Also verify by forward-confirmed reverse DNS."
     ),
-    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal, json, markdown or html."),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Also write the JSON report here."
+    fmt: list[str] | None = typer.Option(
+        None, "--format", "-f", metavar="FORMAT", help="terminal, json, markdown or html."
     ),
-    fail_on: str = typer.Option("error", "--fail-on", help="error, warning, info or never."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", metavar="PATH", help="Also write the JSON report here."
+    ),
+    fail_on: str = typer.Option(
+        "error",
+        "--fail-on",
+        metavar="SEVERITY",
+        help="Exit 1 on confirmed findings at or above: error, warning, info or never.",
+    ),
 ) -> None:
     """Identify and verify crawlers in access logs; confirmed conflicts exit 1."""
     from seoaudit.atomic import write_atomic
@@ -48,8 +73,7 @@ def logs_command(
         raise UsageError(f"--log-format must be one of {', '.join(FORMATS)}")
     if preset and preset not in PRESETS:
         raise UsageError(f"--preset must be one of {', '.join(PRESETS)}")
-    if fmt not in ("terminal", "json", "markdown", "html"):
-        raise UsageError(f"--format must be terminal, json, markdown or html, not {fmt!r}")
+    fmt = one_format(fmt, ("terminal", "json", "markdown", "html"), "logs")  # type: ignore[assignment]
     if fail_on not in (*SEVERITY_RANK, "never"):
         raise UsageError("--fail-on must be error, warning, info or never")
     if fields:
@@ -57,7 +81,7 @@ def logs_command(
             parse_field_mapping(fields)
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
-    loaded = load_policy_option(policy)
+    loaded = load_policy_option(resolve_policy(policy))
     report, findings = run_logs(
         files, loaded, load_registry(), fmt=log_format, fields=fields, preset=preset, rdns=rdns
     )

@@ -8,29 +8,54 @@ from urllib.parse import urlsplit
 import typer
 
 from seoaudit.atomic import write_atomic
-from seoaudit.cli.common import console
-from seoaudit.cli.main import app
+from seoaudit.cli.common import command_app, console, resolve_policy
 from seoaudit.errors import UsageError
 
-policy_app = typer.Typer(
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
+
+policy_app = command_app(
     help="Validate and scaffold the policy (rules.yaml).", no_args_is_help=True
 )
 app.add_typer(policy_app, name="policy")
 
 
 @policy_app.command("check")
-def policy_check(path: str = typer.Argument(..., help="The policy file.")) -> None:
+def policy_check(
+    paths: list[str] | None = typer.Argument(
+        None,
+        metavar="[PATH]...",
+        help="Policy files (default: rules.yaml or seoaudit.yaml here or at the git root).",
+    ),
+) -> None:
     """Validate a policy: prints every problem as FILE:LINE:COL: key: problem, exit 2."""
+    from seoaudit.errors import PolicyError
     from seoaudit.policy import load_policy
 
-    policy = load_policy(path)
-    bots = policy.bots
-    console().print(
-        f"{path}: ok — {len(bots.required)} required, {len(bots.wanted)} wanted, "
-        f"{len(bots.blocked)} blocked bot(s); {len(policy.paths.must_index)} must_index and "
-        f"{len(policy.paths.must_not_index)} must_not_index pattern(s); "
-        f"{len(policy.waivers)} waiver(s)"
-    )
+    if not paths:
+        found = resolve_policy(None)
+        if found is None:
+            raise UsageError(
+                "no policy given, and no rules.yaml or seoaudit.yaml here or at the git root"
+            )
+        paths = [found]
+    problems: list[PolicyError] = []
+    for path in paths:
+        try:
+            policy = load_policy(path)
+        except PolicyError as exc:
+            problems.append(exc)
+            continue
+        bots = policy.bots
+        console().print(
+            f"{path}: ok — {len(bots.required)} required, {len(bots.wanted)} wanted, "
+            f"{len(bots.blocked)} blocked bot(s); {len(policy.paths.must_index)} must_index and "
+            f"{len(policy.paths.must_not_index)} must_not_index pattern(s); "
+            f"{len(policy.waivers)} waiver(s)"
+        )
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise PolicyError([p for error in problems for p in error.problems])
 
 
 @policy_app.command("schema")
@@ -69,8 +94,10 @@ rate:
 
 @policy_app.command("init")
 def policy_init(
-    url: str = typer.Argument(..., help="The site's start URL."),
-    output: str | None = typer.Option(None, "--output", "-o", help="Write here (atomically)."),
+    url: str = typer.Argument(..., metavar="URL", help="The site's start URL."),
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="PATH", help="Write here (atomically)."
+    ),
 ) -> None:
     """Print (or write) a starter policy for a site."""
     parts = urlsplit(url)

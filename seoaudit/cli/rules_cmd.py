@@ -7,21 +7,25 @@ from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
-from seoaudit.cli.common import console, print_json
-from seoaudit.cli.main import app
+from seoaudit.cli.common import command_app, console, one_format, print_json
 from seoaudit.errors import UsageError
 from seoaudit.rules.catalog import all_rules, get_rule
 from seoaudit.rules.docs import rule_markdown
 
+app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
+
 
 @app.command("rules")
 def rules_command(
-    code: str | None = typer.Argument(None, help="A rule code or slug for its full docs."),
-    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal, json or markdown."),
+    code: str | None = typer.Argument(
+        None, metavar="[CODE]", help="A rule code or slug for its full docs."
+    ),
+    fmt: list[str] | None = typer.Option(
+        None, "--format", "-f", metavar="FORMAT", help="terminal, json or markdown."
+    ),
 ) -> None:
     """List the rules, or print one rule's docs."""
-    if fmt not in ("terminal", "json", "markdown"):
-        raise UsageError(f"--format must be terminal, json or markdown, not {fmt!r}")
+    fmt = one_format(fmt, ("terminal", "json", "markdown"), "rules")  # type: ignore[assignment]
     if code:
         rule = get_rule(code)
         if rule is None:

@@ -21,6 +21,13 @@ class RenderOptions:
     quiet: bool = False  # CI: verdict and counts only (terminal)
     verbose: bool = False  # terminal: also list passes and inconclusive subjects
     robots_file: str | None = None  # the repository's robots.txt, for SARIF/GitHub locations
+    # Where file locations are relative to (SARIF, annotations, GitLab): the repository root
+    # and the directory relative paths were given in. Set by the CLI; reporters do no I/O.
+    source_root: str | None = None
+    working_dir: str | None = None
+    # Fingerprints of the findings that count toward the gate (CI formats mark only those as
+    # failures); None: severity at or above the gate's fail_on, not waived.
+    gating: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

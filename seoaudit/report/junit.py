@@ -1,14 +1,23 @@
-"""JUnit XML for CI test tabs: a suite per host, a case per rule × subject outcome."""
+"""JUnit XML for CI test tabs: a suite per host, a case per rule × subject outcome.
+
+Only findings that count toward the gate (``--fail-on``, waivers, baseline) are
+``<failure>``s, so the test tab is red exactly when the job is; a finding below the gate is a
+passing case whose ``<system-out>`` says what was found. Evidence is written for people
+(request → response, quoted robots.txt lines); ``_evidence_text`` is a small local renderer
+that the shared evidence renderer will replace.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from seoaudit.report.base import RenderOptions, Reporter
-from seoaudit.result import AuditResult, Finding
+from seoaudit.result import SEVERITY_RANK, AuditResult, Finding
 
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
@@ -27,6 +36,72 @@ def _host_of(subject: str, fallback: str) -> str:
     return where if where and where != "site" else fallback
 
 
+def _evidence_text(ev: dict[str, Any]) -> str:
+    """One piece of evidence as a line a person reads."""
+    kind = ev.get("kind")
+    if kind == "exchange":
+        who = str(ev.get("profile", "")).removeprefix("bot:") or ev.get("role", "")
+        answer = ev.get("error") or ev.get("status")
+        extra = [h for h in ev.get("headers", [])[:3]]
+        return f"GET {ev.get('url')} as {who} → {answer}" + "".join(f" · {h}" for h in extra)
+    if kind == "robots_line":
+        group = ", ".join(ev.get("group", [])) or "*"
+        return f'robots.txt line {ev.get("line")}: "{ev.get("rule")}" (group {group}, {ev.get("origin", "")})'
+    if kind == "directive":
+        return "directive: " + "; ".join(ev.get("sources", []))
+    if kind == "canonical":
+        return f"canonical → {ev.get('target')}"
+    if kind == "timing":
+        return (
+            f"{ev.get('bot')}: p75 {ev.get('p75_ms')} ms over {ev.get('samples')} requests "
+            f"(browser p75 {ev.get('browser_p75_ms')} ms)"
+        )
+    if kind == "errors":
+        return f"statuses {', '.join(map(str, ev.get('statuses', [])))} on " + ", ".join(
+            ev.get("urls", [])[:5]
+        )
+    if kind in ("pages", "urls"):
+        urls = ev.get("urls", [])
+        return f"{len(urls)} URL(s): " + ", ".join(urls[:5]) + (" …" if len(urls) > 5 else "")
+    if kind == "robots_compare":
+        return (
+            f"robots.txt as a bot → {ev.get('bot_status')}, as a browser → {ev.get('browser_status')}"
+            + (f' · bot saw "{ev["bot_excerpt"]}"' if ev.get("bot_excerpt") else "")
+        )
+    rest = ", ".join(f"{k} {v}" for k, v in ev.items() if k != "kind")
+    return f"{kind}: {rest}"
+
+
+def _details(finding: Finding) -> str:
+    evidence = "\n".join(f"- {_evidence_text(e.model_dump())}" for e in finding.evidence[:5])
+    return (
+        f"{finding.message}\nCost: {finding.cost}\nConfidence: {finding.confidence}\n"
+        f"Fix: {finding.fix.summary}\nEvidence:\n{evidence}"
+    )
+
+
+def _gates(finding: Finding | None, rule: str, result: AuditResult, options: RenderOptions) -> bool:
+    """Does this failed outcome count toward the gate (and so fail the CI job)?"""
+    if finding is not None and options.gating is not None:
+        return finding.fingerprint in options.gating
+    fail_on = result.gate.fail_on
+    if fail_on == "never":
+        return False
+    if finding is None:  # an outcome without its finding: judge by the rule's severity
+        info = result.rule_info(rule)
+        return info is None or SEVERITY_RANK[info.severity] >= SEVERITY_RANK[fail_on]
+    return not finding.waived and SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[fail_on]
+
+
+def _duration(result: AuditResult) -> float:
+    try:
+        start = datetime.fromisoformat(result.started_at)
+        end = datetime.fromisoformat(result.finished_at) if result.finished_at else None
+    except ValueError:
+        return result.stats.duration_s
+    return max(0.0, (end - start).total_seconds()) if end else result.stats.duration_s
+
+
 def render(result: AuditResult, options: RenderOptions) -> str:
     fallback = urlsplit(result.site).netloc or result.site
     findings: dict[tuple[str, str], Finding] = {
@@ -35,10 +110,20 @@ def render(result: AuditResult, options: RenderOptions) -> str:
     by_host: dict[str, list] = defaultdict(list)
     for outcome in result.outcomes:
         by_host[_host_of(outcome.subject, fallback)].append(outcome)
-    root = etree.Element("testsuites", name="seoaudit", tests=str(len(result.outcomes)))
+    duration = f"{_duration(result):.3f}"
+    root = etree.Element(
+        "testsuites", name="seoaudit", tests=str(len(result.outcomes)), time=duration
+    )
     total_fail = total_err = 0
     for host, outcomes in sorted(by_host.items()):
-        suite = etree.SubElement(root, "testsuite", name=_text(host), tests=str(len(outcomes)))
+        suite = etree.SubElement(
+            root,
+            "testsuite",
+            name=_text(host),
+            tests=str(len(outcomes)),
+            time=duration,
+            timestamp=_text(result.started_at),
+        )
         fails = errors = skipped = 0
         for o in outcomes:
             info = result.rule_info(o.rule)
@@ -50,7 +135,7 @@ def render(result: AuditResult, options: RenderOptions) -> str:
                 time="0",
             )
             finding = findings.get((o.rule, o.subject))
-            if o.outcome == "fail":
+            if o.outcome == "fail" and _gates(finding, o.rule, result, options):
                 fails += 1
                 failure = etree.SubElement(
                     case,
@@ -59,11 +144,16 @@ def render(result: AuditResult, options: RenderOptions) -> str:
                     message=_text(o.reason),
                 )
                 if finding is not None:
-                    evidence = "\n".join(_text(e.model_dump()) for e in finding.evidence[:3])
-                    failure.text = _text(
-                        f"{finding.message}\nCost: {finding.cost}\nConfidence: {finding.confidence}\n"
-                        f"Fix: {finding.fix.summary}\nEvidence:\n{evidence}"
-                    )
+                    failure.text = _text(_details(finding))
+            elif o.outcome == "fail":
+                out = etree.SubElement(case, "system-out")
+                what = _details(finding) if finding is not None else o.reason
+                severity = finding.severity if finding is not None else "a"
+                out.text = _text(
+                    f"{severity} finding that does not gate (--fail-on {result.gate.fail_on}"
+                    f"{', baseline' if result.gate.baseline else ''}"
+                    f"{', waived' if finding is not None and finding.waived else ''}): {what}"
+                )
             elif o.outcome == "error":
                 errors += 1
                 etree.SubElement(case, "error", type="rule_error", message=_text(o.reason))

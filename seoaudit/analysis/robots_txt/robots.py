@@ -64,8 +64,20 @@ class Group:
 @dataclass
 class _AgentRules:
     specific_seen: bool
-    index: RuleIndex
+    index: RuleIndex[RobotsVerdict]  # answers with each rule's verdict, built once
     groups: tuple[str, ...]
+    no_rule: RobotsVerdict  # the verdict when no rule matches
+
+
+def _verdict_of(rule: Rule) -> RobotsVerdict:
+    return RobotsVerdict(allowed=rule.allow, line=rule.line, rule=rule.text(), group=rule.group)
+
+
+def _agent_rules(specific: bool, rules: list[Rule], groups: list[str]) -> _AgentRules:
+    names = tuple(groups)
+    return _AgentRules(
+        specific, RuleIndex(rules, _verdict_of), names, RobotsVerdict(allowed=True, group=names)
+    )
 
 
 @dataclass
@@ -143,10 +155,8 @@ class RobotsTxt:
     def check(self, token: str, url: str, *, use_wildcard_group: bool = True) -> RobotsVerdict:
         """May ``token`` fetch ``url``? With the deciding line, rule and group."""
         agent = self._agent_rules(token, use_wildcard_group)
-        rule = agent.index.decide(path_of(url))
-        if rule is None:
-            return RobotsVerdict(allowed=True, group=agent.groups)
-        return RobotsVerdict(allowed=rule.allow, line=rule.line, rule=rule.text(), group=rule.group)
+        verdict = agent.index.decide(path_of(url))
+        return agent.no_rule if verdict is None else verdict
 
     def _agent_rules(self, token: str, use_wildcard_group: bool) -> _AgentRules:
         key = (token.lower(), use_wildcard_group)
@@ -180,8 +190,8 @@ class RobotsTxt:
                 names = specific_groups if state.specific else wildcard_groups
                 names.extend(a for a in group_agents if a not in names)
         if state.ever_specific:
-            return _AgentRules(True, RuleIndex(specific), tuple(specific_groups))
-        return _AgentRules(False, RuleIndex(wildcard), tuple(wildcard_groups))
+            return _agent_rules(True, specific, specific_groups)
+        return _agent_rules(False, wildcard, wildcard_groups)
 
 
 class _GroupState:
