@@ -33,6 +33,7 @@ class OutputRequest:
     quiet: bool = False
     width: int = 100
     color: bool = False
+    details: bool = False  # terminal: every change in full (evidence, steps, config)
 
 
 @dataclass
@@ -60,7 +61,19 @@ def apply_gate(result: AuditResult, fail_on: str, baseline: Path | None) -> None
         raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     new_only = None
     if baseline is not None:
+        from seoaudit.baseline import site_key
+
         old = load_result(baseline)
+        if site_key(old.site) != site_key(result.site):
+            result.warnings.append(
+                f"the baseline {baseline} audited {site_key(old.site)}, not "
+                f"{site_key(result.site)}: every finding counts as new"
+            )
+        elif not old.complete:
+            result.warnings.append(
+                f"the baseline {baseline} is an incomplete audit: findings it did not check "
+                "count as new"
+            )
         known = {f.fingerprint for f in old.findings}
         new_only = {f.fingerprint for f in result.findings if f.fingerprint not in known}
         result.gate.baseline = str(baseline)
@@ -76,7 +89,29 @@ def load_result(path: Path) -> AuditResult:
         raise UsageError(f"{path}: file not found") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    _not_a_snapshot(text, path)
     return AuditResult.from_json(text, source=str(path))
+
+
+def _not_a_snapshot(text: bytes, path: Path) -> None:
+    """A snapshot passed where a result is expected: say which command reads it.
+
+    Keys are matched with their quotes and colon, which page text inside the JSON (escaped
+    as ``\\"``) can never produce.
+    """
+    if b'"exchanges":' in text and b'"profiles":' in text and b'"findings":' not in text:
+        raise UsageError(
+            f"{path} is a snapshot (from `seoaudit gather`), not a result: judge it with "
+            f"`seoaudit evaluate {path} --policy rules.yaml`"
+        )
+
+
+def _not_a_result(text: bytes, path: Path) -> None:
+    if b'"findings":' in text and b'"gate":' in text and b'"exchanges":' not in text:
+        raise UsageError(
+            f"{path} is a result (from `seoaudit audit` or `evaluate`), not a snapshot: "
+            f"re-render it with `seoaudit report {path}`"
+        )
 
 
 def load_snapshot(path: Path) -> Snapshot:
@@ -86,6 +121,7 @@ def load_snapshot(path: Path) -> Snapshot:
         raise UsageError(f"{path}: file not found") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    _not_a_result(text, path)
     return Snapshot.from_json(text, source=str(path))
 
 
@@ -131,12 +167,15 @@ def deliver(result: AuditResult, request: OutputRequest) -> Delivered:
         color=request.color,
         quiet=request.quiet,
         robots_file=request.robots_file,
+        details=request.details,
     )
     written: list[Path] = []
     stdout_parts: list[str] = []
     for fmt, path in _targets(request):
         reporter = get_reporter(fmt)
-        file_options = RenderOptions(width=request.width, robots_file=request.robots_file)
+        file_options = RenderOptions(
+            width=request.width, robots_file=request.robots_file, details=request.details
+        )
         text = reporter.render(result, options if path is None else file_options)
         if path is None:
             stdout_parts.append(text)

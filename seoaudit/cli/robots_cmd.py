@@ -15,6 +15,7 @@ from seoaudit.cli.common import console, load_policy_option, print_json, read_ro
 from seoaudit.cli.main import app
 from seoaudit.errors import UsageError
 from seoaudit.registry import load_registry
+from seoaudit.report.terminal import clean
 
 robots_app = typer.Typer(
     help="Test, lint and diff robots.txt files exactly as Google reads them.",
@@ -37,6 +38,20 @@ def _uses_wildcard(agent: str) -> bool:
     return not (bot and bot.ignores_wildcard_group)
 
 
+def _binary_note(data: bytes, label: str) -> str | None:
+    """A file that is not text (an image, an archive) would silently read as "no rules"."""
+    sample = data[:8192]
+    if not sample:
+        return None
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    if b"\x00" in sample or (controls > 16 and controls > len(sample) // 20):
+        return (
+            f"warning: {label} does not look like a robots.txt (binary content); Google would "
+            "find no rules in it and allow everything, which is what the verdicts below say"
+        )
+    return None
+
+
 def _absolute(url: str) -> str:
     return (
         url
@@ -57,6 +72,9 @@ def robots_test(
     """Verdict per URL and agent, with the deciding line and group."""
     _check_format(fmt)
     data, label = read_robots_source(robots)
+    note = _binary_note(data, label)
+    if note:
+        typer.echo(note, err=True)
     compiled = RobotsTxt.parse(data)
     rows = []
     for name in agent:
@@ -83,12 +101,12 @@ def robots_test(
     for row in rows:
         verdict = Text("allowed", style="green") if row["allowed"] else Text("DISALLOWED", "red")
         table.add_row(
-            Text(row["url"]),
-            Text(row["agent"]),
+            Text(clean(row["url"])),
+            Text(clean(row["agent"])),
             verdict,
             str(row["line"] or "-"),
-            Text(row["rule"] or "(no rule applies)"),
-            Text(", ".join(row["group"]) or "-"),
+            Text(clean(row["rule"] or "(no rule applies)")),
+            Text(clean(", ".join(row["group"])) or "-"),
         )
     out.print(table)
     if compiled.truncated:
@@ -110,6 +128,9 @@ def robots_lint(
     _check_format(fmt)
     pol = load_policy_option(policy) if policy else None
     data, label = read_robots_source(robots)
+    note = _binary_note(data, label)
+    if note:
+        typer.echo(note, err=True)
     registry = load_registry()
     required = []
     if pol is not None:
@@ -130,9 +151,9 @@ def robots_lint(
         for issue in issues:
             where = f"{label}:{issue.line}" if issue.line else label
             style = {"error": "red", "warning": "yellow"}.get(issue.severity, "cyan")
-            line = Text(f"{where}: ")
+            line = Text(clean(f"{where}: "))
             line.append(issue.severity, style=style)
-            line.append(f" [{issue.code}] {issue.message}")
+            line.append(clean(f" [{issue.code}] {issue.message}"))
             out.print(line)
         if issues:
             counts = {s: sum(1 for i in issues if i.severity == s) for s in SEVERITY_RANK}
@@ -241,17 +262,17 @@ def _print_diff(old_label, new_label, url_list, bots, flips, fail_on, failed) ->
 
             def verdict(v) -> Text:
                 word = "allowed" if v.allowed else "disallowed"
-                return Text(f"{word}" + (f" (line {v.line}: {v.rule})" if v.line else ""))
+                return Text(clean(f"{word}" + (f" (line {v.line}: {v.rule})" if v.line else "")))
 
             style = {"error": "red", "warning": "yellow"}.get(flip.severity, "cyan")
             label = flip.severity + (f" {flip.rule}" if flip.rule else "")
             table.add_row(
                 Text(label, style=style),
-                Text(flip.bot),
-                Text(flip.url),
+                Text(clean(flip.bot)),
+                Text(clean(flip.url)),
                 verdict(flip.before),
                 verdict(flip.after),
-                Text(flip.reason),
+                Text(clean(flip.reason)),
             )
         out.print(table)
     out.print(f"gate (--fail-on {fail_on}): {'FAILED' if failed else 'passed'}")

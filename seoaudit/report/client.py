@@ -225,6 +225,13 @@ def split_step(step: str) -> tuple[str, str | None]:
     return (head, rest) if sep else (step, None)
 
 
-def unique_configs(group: Group) -> list:  # list[ConfigSnippet]
-    """The first finding's config snippets (a group's findings share one fix)."""
-    return list(group.first.fix.configs)
+class ShownCode:
+    """Config blocks already printed in this report, so a repeat can point back instead."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, int] = {}
+
+    def earlier(self, code: str, number: int) -> int | None:
+        """The change that printed this code first, or None (and remember this one)."""
+        first = self._first.setdefault(code, number)
+        return first if first != number else None

@@ -18,6 +18,7 @@ from seoaudit.report.client import (
     SEVERITIES,
     Group,
     SharedNotes,
+    ShownCode,
     counts,
     fix_first,
     groups,
@@ -30,7 +31,7 @@ from seoaudit.report.client import (
 )
 from seoaudit.report.evidence import display, render_evidence
 from seoaudit.report.terminal import UNREACHABLE_TEXT, verdict_line
-from seoaudit.result import AuditResult
+from seoaudit.result import AuditResult, ConfigSnippet
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 COLOURS = {"error": "#c62828", "warning": "#ef8f00", "info": "#1e88e5"}
@@ -243,8 +244,32 @@ def _evidence(result: AuditResult, change: Group) -> str:
     return f"<ul class='evidence'>{''.join(items)}</ul>" if items else ""
 
 
+def _config(c: ConfigSnippet, number: int, shown: ShownCode) -> str:
+    head = f"<p><strong>Config for {e(OWNER_LABEL.get(c.owner, c.owner))}: {e(c.title)}</strong>"
+    earlier = shown.earlier(c.code, number)
+    if earlier is not None:
+        return (
+            f"<div class='config'>{head} — the same {e(c.target)} config as in "
+            f"<a href='#change-{earlier}'>change {earlier}</a>.</p></div>"
+        )
+    stops = (
+        f"<p class='stops'><strong>Still stops:</strong> {e(c.still_stops)}</p>"
+        if c.still_stops
+        else ""
+    )
+    return (
+        f"<div class='config'>{head}</p><p class='where'>{e(c.where)}</p>"
+        f"{_pre(c.code, '', c.language)}{stops}</div>"
+    )
+
+
 def _change(
-    number: int, change: Group, result: AuditResult, notes: SharedNotes, said: set[str]
+    number: int,
+    change: Group,
+    result: AuditResult,
+    notes: SharedNotes,
+    said: set[str],
+    shown: ShownCode,
 ) -> str:
     f = change.first
     with_message = messages_differ(change)
@@ -268,17 +293,8 @@ def _change(
             f"<li>Shared step{'s' if len(refs) > 1 else ''} {e(', '.join(map(str, refs)))} "
             "(<a href='#said-once'>said once above</a>)</li>"
         )
-    configs = "".join(
-        f"<div class='config'><p><strong>Config for {e(OWNER_LABEL.get(c.owner, c.owner))}: "
-        f"{e(c.title)}</strong></p><p class='where'>{e(c.where)}</p>{_pre(c.code, '', c.language)}"
-        + (
-            f"<p class='stops'><strong>Still stops:</strong> {e(c.still_stops)}</p>"
-            if c.still_stops
-            else ""
-        )
-        + "</div>"
-        for c in f.fix.configs
-    )
+    configs = "".join(_config(c, number, shown) for c in f.fix.configs)
+
     protection = (
         f"{e(f.protection.replace('_', ' '))} (as for {e(f.rule)} above)."
         if f.rule in said
@@ -338,7 +354,8 @@ def render(result: AuditResult, options: RenderOptions) -> str:
         numbers = {id(c): i for i, c in enumerate(changes, 1)}
         notes = shared_notes(changes)
         said: set[str] = set()
-        blocks = "\n".join(_change(numbers[id(c)], c, result, notes, said) for c in changes)
+        shown = ShownCode()
+        blocks = "\n".join(_change(numbers[id(c)], c, result, notes, said, shown) for c in changes)
         body = f"""{_fix_first(changes, fix_first(changes), numbers)}
 <section id="summary"><h2>Executive summary</h2>
 <p>{len(active)} conflicts between uptime protections and crawler access ({sum(1 for f in active if f.severity == "error")} errors).

@@ -19,6 +19,7 @@ from seoaudit.report.client import (
     SEVERITIES,
     Group,
     SharedNotes,
+    ShownCode,
     counts,
     fix_first,
     groups,
@@ -161,7 +162,12 @@ def _notes(notes: SharedNotes) -> list[str]:
 
 
 def _change(
-    number: int, change: Group, result: AuditResult, notes: SharedNotes, said: set[str]
+    number: int,
+    change: Group,
+    result: AuditResult,
+    notes: SharedNotes,
+    said: set[str],
+    shown: ShownCode,
 ) -> list[str]:
     f = change.first
     out = [
@@ -214,6 +220,13 @@ def _change(
             f"- Shared step{'s' if len(refs) > 1 else ''} {', '.join(map(str, refs))} (see “Said once”)"
         )
     for snippet in f.fix.configs:
+        earlier = shown.earlier(snippet.code, number)
+        if earlier is not None:
+            out.append(
+                f"\n**Config for {OWNER_LABEL.get(snippet.owner, snippet.owner)} — "
+                f"{md(snippet.title)}:** the same {md(snippet.target)} config as in change {earlier}."
+            )
+            continue
         out.append(
             f"\n**Config for {OWNER_LABEL.get(snippet.owner, snippet.owner)} — "
             f"{md(snippet.title)}.** {md(snippet.where)}\n"
@@ -255,8 +268,9 @@ def render(result: AuditResult, options: RenderOptions) -> str:
         if not changes:
             out.append("No conflicts found.\n")
         said: set[str] = set()
+        shown = ShownCode()
         for change in changes:
-            out += _change(numbers[id(change)], change, result, notes, said)
+            out += _change(numbers[id(change)], change, result, notes, said, shown)
         if result.logs:
             from seoaudit.logs.render import markdown_section
 

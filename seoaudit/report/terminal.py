@@ -24,6 +24,7 @@ from seoaudit.report.base import RenderOptions, Reporter
 from seoaudit.report.client import (
     CONFIDENCE_LABEL,
     SharedNotes,
+    ShownCode,
     fix_first,
     groups,
     impact_text,
@@ -226,12 +227,17 @@ def _subject_label(f: Finding, site: str, with_message: bool) -> str:
 
 
 def _change_block(
-    change: Change, result: AuditResult, notes: SharedNotes, said: set[str]
+    number: int,
+    change: Change,
+    result: AuditResult,
+    notes: SharedNotes,
+    said: set[str],
+    shown: ShownCode,
 ) -> list[object]:
     first = change.first
     title = Text()
     title.append(f"{first.severity.upper():<8}", style=SEVERITY_STYLE.get(first.severity, ""))
-    title.append(f"{first.rule} {first.name}", style="bold")
+    title.append(f"{number}. {first.rule} {first.name}", style="bold")
     title.append(f"  owner: {OWNER_LABEL.get(first.owner, first.owner)}")
     if len(change.findings) > 1:
         title.append(f"  ({len(change.findings)} subjects)")
@@ -257,10 +263,10 @@ def _change_block(
         text = view.headline + "".join(f"\n  {q}" for q in view.quote)
         body.add_row("Evidence", _t(text))
     subjects = [_subject_label(f, result.site, messages_differ(change)) for f in change.findings]
-    shown = "\n".join(subjects[:MAX_SUBJECTS])
+    listed = "\n".join(subjects[:MAX_SUBJECTS])
     if len(subjects) > MAX_SUBJECTS:
-        shown += f"\n+{len(subjects) - MAX_SUBJECTS} more"
-    body.add_row("Where", _t(shown))
+        listed += f"\n+{len(subjects) - MAX_SUBJECTS} more"
+    body.add_row("Where", _t(listed))
     own, refs = notes.own_steps(change)
     fix = Text(clean(first.fix.summary))
     codes: list[object] = []
@@ -279,8 +285,14 @@ def _change_block(
     if waived:
         body.add_row("Waived", _t(f"{len(waived)} by policy ({waived[0].waiver or ''})"))
     for snippet in first.fix.configs:
-        codes += _code_block(f"{snippet.title} — {snippet.where}", snippet.code)
-        if snippet.still_stops:
+        earlier = shown.earlier(snippet.code, number)
+        if earlier is not None:
+            codes.append(
+                _t(f"{snippet.title}: the same {snippet.target} config as in change {earlier}")
+            )
+        else:
+            codes += _code_block(f"{snippet.title} — {snippet.where}", snippet.code)
+        if snippet.still_stops and earlier is None:
             codes.append(_t(f"Still stops: {snippet.still_stops}"))
     return [title, body, *codes, Text("")]
 
@@ -396,8 +408,9 @@ def render(result: AuditResult, options: RenderOptions) -> str:
             )
             console.print()
         said: set[str] = set()
-        for change in changes:
-            for part in _change_block(change, result, notes, said):
+        shown = ShownCode()
+        for number, change in enumerate(changes, 1):
+            for part in _change_block(number, change, result, notes, said, shown):
                 console.print(part)
     else:
         for part in _kpi_lines(result, width):
