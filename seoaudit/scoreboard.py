@@ -230,7 +230,7 @@ def build_scoreboard(ctx: RuleContext, findings: list[Finding]) -> dict[str, Any
         kpis.append(
             {
                 "id": f"recrawl_days:{row['bot']}",
-                "label": f"Days for a full recrawl at the allowed rate ({row['bot']})",
+                "label": f"Full recrawl at the allowed rate ({row['bot']})",
                 "value": f"{_duration_text(days)} (goal {goal:g} days)",
                 "status": "good" if days <= goal else "bad",
                 "moved_by": "shared",
