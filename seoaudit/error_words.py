@@ -6,6 +6,8 @@ the engine (the "site unreachable" outcome) and every reporter (evidence lines).
 
 from __future__ import annotations
 
+import re
+
 _PLAIN = {
     "dns": "the host name does not resolve",
     "connect": "could not connect",
@@ -56,6 +58,12 @@ def describe_error(
     if kind == "dns":
         return _PLAIN["dns"]
     if kind == "tls":
+        if "certificate verify failed" in low:
+            why = re.sub(
+                r"\s*\(_ssl\.c:\d+\)", "", message.split("certificate verify failed", 1)[1]
+            )
+            why = why.strip(" :)]") or "not trusted"
+            return f"the TLS certificate was rejected ({why}; --insecure accepts it for staging)"
         return _PLAIN["tls"] + (f": {detail}" if detail else "")
     if kind in _PLAIN:
         return _PLAIN[kind] + (f" ({detail})" if detail and kind == "protocol" else "")

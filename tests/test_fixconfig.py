@@ -70,7 +70,8 @@ def _path(url: str | None) -> str:
 
 def test_robots_blocks_are_code_and_do_exactly_what_they_say(result, demo_robots):
     before = RobotsTxt.parse(demo_robots)
-    paths = sorted({_path(f.subject.url) for f in result.findings if f.subject.url} | {"/", "/admin/x", "/search", "/assets/js/app.js", "/blog/post-1"})  # fmt: skip
+    paths = {_path(f.subject.url) for f in result.findings if f.subject.url}
+    paths |= {"/", "/admin/x", "/search", "/assets/js/app.js", "/blog/post-1"}
     checked = set()
     for f in result.findings:
         for snippet in f.fix.configs:
@@ -209,7 +210,8 @@ def test_nginx_snippets_pass_nginx_t_and_behave_as_described(result, tmp_path):
     ranges = _ranges("nginx", tmp_path / "verified.conf")
     port = _free_port()
     conf = _nginx_conf(result, tmp_path, port, ranges)
-    check = subprocess.run([nginx, "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True, timeout=60)  # fmt: skip
+    test = [nginx, "-t", "-c", str(conf), "-p", str(tmp_path)]
+    check = subprocess.run(test, capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, check.stderr
 
     def serve() -> subprocess.Popen[bytes]:
@@ -265,7 +267,8 @@ def test_nginx_snippets_pass_nginx_t_and_behave_as_described(result, tmp_path):
 
 
 def test_modsecurity_exclusion_passes_apache2_t(result, tmp_path):
-    apache = _need(APACHE if MOD_SECURITY.exists() else None, "SEOAUDIT_REQUIRE_APACHE", "apache2 with libapache2-mod-security2")  # fmt: skip
+    found = APACHE if MOD_SECURITY.exists() else None
+    apache = _need(found, "SEOAUDIT_REQUIRE_APACHE", "apache2 with libapache2-mod-security2")
     snippets = {c.code for _, c in _snippets(result, "modsecurity")}
     assert snippets
     ranges = _ranges("list", tmp_path / "verified.txt")
@@ -297,7 +300,11 @@ def test_modsecurity_exclusion_passes_apache2_t(result, tmp_path):
 def _aws_rules() -> list[tuple[str, str]]:
     from seoaudit import fixconfig
 
-    made = [fixconfig._aws_allow_verified("googlebot"), fixconfig._aws_rate(), fixconfig._aws_allow_file("/robots.txt")]  # fmt: skip
+    made = [
+        fixconfig._aws_allow_verified("googlebot"),
+        fixconfig._aws_rate(),
+        fixconfig._aws_allow_file("/robots.txt"),
+    ]
     return [(c.title, c.code) for c in made]
 
 

@@ -69,8 +69,15 @@ def test_errors_are_named_by_what_happened():
 
 
 def test_robots_lines_are_quoted_with_their_number():
-    ev = Evidence(kind="robots_line", origin=SITE.rstrip("/"), profile="bot:googlebot", line=12,
-                  rule="Disallow: /blog/post-8", line_text="disallow:/blog/post-8   # old", group=["Googlebot"])  # fmt: skip
+    ev = Evidence(
+        kind="robots_line",
+        origin=SITE.rstrip("/"),
+        profile="bot:googlebot",
+        line=12,
+        rule="Disallow: /blog/post-8",
+        line_text="disallow:/blog/post-8   # old",
+        group=["Googlebot"],
+    )
     view = render_evidence(ev, SITE)
     assert view.quote == ["  12 | disallow:/blog/post-8 # old"]
     assert "line 12 decides (group User-agent: Googlebot)" in view.headline

@@ -112,17 +112,16 @@ def _kpi_lines(result: AuditResult, width: int) -> list[object]:
     kpis = (result.scoreboard or {}).get("kpis") or []
     if not kpis:
         return []
-    out: list[object] = [Text("Shared scoreboard", style="bold underline")]
+    table = Table.grid(padding=(0, 1))
+    table.add_column(width=5)
+    table.add_column(width=6)
+    table.add_column(ratio=1)
     for kpi in kpis:
         mark, style = STATUS_MARK.get(kpi.get("status", "unknown"), ("?", "dim"))
-        line = Text(f"  {mark:<5}", style=style)
         mover = OWNER_LABEL.get(kpi.get("moved_by", ""), kpi.get("moved_by", ""))
-        line.append(f"{mover:<7}")
         rest = f"{clean(kpi.get('label', ''))}: {clean(kpi.get('value', ''))}"
-        line.append(_one_line(rest, width - len(line) - 1))
-        out.append(line)
-    out.append(Text(""))
-    return out
+        table.add_row(Text(f" {mark}", style=style), Text(mover), Text(rest))
+    return [Text("Shared scoreboard", style="bold underline"), table, Text("")]
 
 
 def _bots_table(result: AuditResult) -> Table | None:
