@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from seoaudit.report.base import RenderOptions, Reporter
+from seoaudit.report.evidence import render_evidence
 from seoaudit.result import AuditResult, Finding
 
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
@@ -59,7 +60,11 @@ def render(result: AuditResult, options: RenderOptions) -> str:
                     message=_text(o.reason),
                 )
                 if finding is not None:
-                    evidence = "\n".join(_text(e.model_dump()) for e in finding.evidence[:3])
+                    views = [render_evidence(e, result.site) for e in finding.evidence[:3]]
+                    evidence = "\n".join(
+                        _text(v.headline) + "".join(f"\n  {_text(q)}" for q in v.quote)
+                        for v in views
+                    )
                     failure.text = _text(
                         f"{finding.message}\nCost: {finding.cost}\nConfidence: {finding.confidence}\n"
                         f"Fix: {finding.fix.summary}\nEvidence:\n{evidence}"
