@@ -38,12 +38,22 @@ class EvidenceFacts:
 
     @cached_property
     def _robots_lines(self) -> dict[int, list[str]]:
+        """robots.txt lines as written, from the exchange's excerpt.
+
+        The excerpt, not the stored body bytes: the gatherer redacts secrets (reflected
+        staging credentials) from excerpts, and a report must never quote them. A line
+        past the excerpt is not quoted; the rule text the rule gave stands in for it.
+        """
         lines: dict[int, list[str]] = {}
         for facts in self.snapshot.robots:
-            body = facts.body_bytes()
-            if body is not None:
-                text = body.decode("utf-8", errors="replace").lstrip("\ufeff")
-                lines[facts.exchange_id] = text.splitlines()
+            exchange = self._exchanges.get(facts.exchange_id)
+            if exchange is None or not exchange.body.excerpt:
+                continue
+            text = exchange.body.excerpt.lstrip("\ufeff")
+            split = text.splitlines()
+            if exchange.body.bytes > len(text.encode("utf-8", errors="replace")) and split:
+                split = split[:-1]  # the last line may be cut mid-way
+            lines[facts.exchange_id] = split
         return lines
 
     def exchange(self, exchange_id: Any) -> Exchange | None:
