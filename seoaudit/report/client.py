@@ -134,8 +134,11 @@ def counts(result: AuditResult) -> dict[str, Counter[str]]:
     return table
 
 
-def where(f: Finding) -> str:
-    base = f.subject.url or f.subject.host or "site"
+def where(f: Finding, site: str | None = None) -> str:
+    """The subject as a reader names it; URLs on the audited origin as their path."""
+    from seoaudit.report.evidence import short_url
+
+    base = short_url(f.subject.url, site) if f.subject.url else f.subject.host or "site"
     line = f" (robots.txt line {f.subject.line})" if f.subject.line is not None else ""
     return base + line + (f" as {f.subject.bot}" if f.subject.bot else "")
 

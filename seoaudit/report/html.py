@@ -274,7 +274,7 @@ def _change(
     f = change.first
     with_message = messages_differ(change)
     items = "".join(
-        f"<li>{e(where(x))}{': ' + e(display(x.message, 200)) if with_message else ''}"
+        f"<li>{e(where(x, result.site))}{': ' + e(display(x.message, 200)) if with_message else ''}"
         f"{' <em>(waived)</em>' if x.waived else ''}</li>"
         for x in change.findings[:12]
     )

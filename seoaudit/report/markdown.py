@@ -195,7 +195,9 @@ def _change(
     out.append("**Where:**\n")
     with_message = messages_differ(change)
     for item in change.findings[:MAX_WHERE]:
-        text = md(where(item)) + (f": {md(display(item.message, 200))}" if with_message else "")
+        text = md(where(item, result.site)) + (
+            f": {md(display(item.message, 200))}" if with_message else ""
+        )
         out.append(f"- {text}" + (" *(waived)*" if item.waived else ""))
     if len(change.findings) > MAX_WHERE:
         out.append(f"- … and {len(change.findings) - MAX_WHERE} more")
