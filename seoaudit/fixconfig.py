@@ -274,7 +274,8 @@ map $http_user_agent $bot_like {
     "~*(bot|crawl|spider|slurp)" 1;
 }
 
-# refused: bot-like agents from outside the verified ranges; robots.txt and sitemaps never
+# refused: bot-like agents from outside the verified ranges
+# (robots.txt and sitemaps are never refused)
 map "$bot_like$verified_crawler:$uri" $bot_refused {
     "~:/robots\\.txt$" 0;
     "~:/sitemap[^/]*\\.xml(\\.gz)?$" 0;
@@ -284,8 +285,8 @@ map "$bot_like$verified_crawler:$uri" $bot_refused {
 """
 
 NGINX_LIMIT_MAPS = f"""\
-# rate-limit key: the client address; verified crawlers, robots.txt and sitemaps are not
-# counted (an empty key is never limited)
+# rate-limit key: the client address; verified crawlers, robots.txt and
+# sitemaps are not counted (an empty key is never limited)
 map "$verified_crawler:$uri" $rate_limit_key {{
     "~:/robots\\.txt$" "";
     "~:/sitemap[^/]*\\.xml(\\.gz)?$" "";
@@ -296,7 +297,7 @@ limit_req_zone $rate_limit_key zone=per_client:10m rate={RATE};
 """
 
 NGINX_SERVER_LIMIT = f"""\
-# over the limit: 429 with Retry-After, which crawlers honour (never 403 for load)
+# over the limit: 429 + Retry-After, which crawlers honour (not 403)
 limit_req zone=per_client burst={BURST} nodelay;
 limit_req_status 429;
 error_page 429 @too_many_requests;
@@ -367,7 +368,7 @@ def _modsecurity(bot: str | None) -> ConfigSnippet:
         ),
         language="apache",
         code=(
-            "# The crawler operators' published addresses, one per line:\n"
+            "# The crawler operators' published addresses, one per line, from:\n"
             f"#   seoaudit bots ranges --format list > {RANGES_FILE_LIST}\n"
             f'SecRule REMOTE_ADDR "@ipMatchFromFile {RANGES_FILE_LIST}" \\\n'
             '    "id:1016001,phase:1,pass,nolog,ctl:ruleRemoveById=1000100"\n'

@@ -355,3 +355,13 @@ def test_cloudflare_expressions_are_well_formed(result):
         assert _cloudflare_ok(code), code
     assert not _cloudflare_ok('(cf.client.bot and (http.request.uri.path eq "/x")')
     assert not _cloudflare_ok("(cf.clinet.bot)")
+
+
+def test_snippets_fit_a_terminal_and_print_verbatim(result):
+    from seoaudit.report import RenderOptions, get_reporter
+
+    codes = {c.code for f in result.findings for c in f.fix.configs}
+    assert all(len(line) <= 80 for code in codes for line in code.splitlines())
+    text = get_reporter("terminal").render(result, RenderOptions(width=80, details=True))
+    shown = [code for code in codes if code.rstrip("\n") in text]
+    assert set(shown) == codes, "config is printed flush left and unwrapped: it pastes as it is"

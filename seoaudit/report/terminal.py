@@ -207,11 +207,14 @@ def _others(changes: list[Change], chosen: list[Change], width: int) -> list[obj
     return out
 
 
+class Verbatim(Text):
+    """Config text: printed flush left and never wrapped, so a selection pastes as it is."""
+
+
 def _code_block(label: str, code: str) -> list[object]:
-    """Config printed flush left, so a mouse selection pastes as it is."""
     return [
         Text(f"── {clean(label)} ──", style="dim"),
-        Text(clean(code).rstrip("\n")),
+        Verbatim(clean(code).rstrip("\n")),
         Text("──", style="dim"),
     ]
 
@@ -410,7 +413,7 @@ def render(result: AuditResult, options: RenderOptions) -> str:
         shown = ShownCode()
         for number, change in enumerate(changes, 1):
             for part in _change_block(number, change, result, notes, said, shown):
-                console.print(part)
+                console.print(part, soft_wrap=isinstance(part, Verbatim))
     else:
         for part in _kpi_lines(result, width):
             console.print(part)
