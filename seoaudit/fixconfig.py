@@ -33,14 +33,23 @@ _UNSAFE_PATH = re.compile(r"[\s#*$\"'\\;{}`]")
 
 
 def configs_for(
-    rule: str, protection: str, subject: Subject, evidence: Sequence[Evidence]
+    rule: str,
+    protection: str,
+    subject: Subject,
+    evidence: Sequence[Evidence],
+    owner: str = "seo",
 ) -> list[ConfigSnippet]:
-    """The config snippets that carry out this finding's fix (none when no config applies)."""
+    """The config snippets that carry out this finding's fix (none when no config applies).
+
+    ``owner`` is the finding's: a robots.txt edit goes to it (a shared finding's file edit
+    to infrastructure, who deploys the file); server and WAF config always to infra.
+    """
     items = [e.model_dump() for e in evidence]
+    robots_owner = "infra" if owner == "shared" else owner
     if rule in ("RB002", "RB006"):
-        return _robots_allow(subject, items)
+        return _robots_allow(subject, items, robots_owner)
     if rule == "RB009":
-        return _robots_disallow(subject, items)
+        return _robots_disallow(subject, items, robots_owner)
     if rule == "RB010":
         return _noindex_header(subject)
     robots_path = _protected_file(items)
@@ -164,7 +173,9 @@ def _robots_rule(items: Sequence[dict[str, Any]]) -> tuple[int | None, str | Non
 # -- robots.txt --------------------------------------------------------------------------
 
 
-def _robots_allow(subject: Subject, items: Sequence[dict[str, Any]]) -> list[ConfigSnippet]:
+def _robots_allow(
+    subject: Subject, items: Sequence[dict[str, Any]], owner: str
+) -> list[ConfigSnippet]:
     path = _safe_path(subject.url)
     if path is None:
         return []
@@ -175,7 +186,7 @@ def _robots_allow(subject: Subject, items: Sequence[dict[str, Any]]) -> list[Con
     return [
         ConfigSnippet(
             target="robots.txt",
-            owner="seo",
+            owner=owner,  # type: ignore[arg-type]
             title=f"Open {path} to {subject.bot or 'every crawler'} and nothing else",
             where=(
                 "Append to robots.txt. Crawlers merge groups that name the same user-agent, and "
@@ -188,7 +199,9 @@ def _robots_allow(subject: Subject, items: Sequence[dict[str, Any]]) -> list[Con
     ]
 
 
-def _robots_disallow(subject: Subject, items: Sequence[dict[str, Any]]) -> list[ConfigSnippet]:
+def _robots_disallow(
+    subject: Subject, items: Sequence[dict[str, Any]], owner: str
+) -> list[ConfigSnippet]:
     bot = subject.bot
     if not bot or _UNSAFE_PATH.search(bot):
         return []
@@ -207,7 +220,7 @@ def _robots_disallow(subject: Subject, items: Sequence[dict[str, Any]]) -> list[
     return [
         ConfigSnippet(
             target="robots.txt",
-            owner="seo",
+            owner=owner,  # type: ignore[arg-type]
             title=f"Disallow the whole site for {bot}",
             where=where,
             language="robotstxt",

@@ -172,7 +172,7 @@ def _bots(result: AuditResult) -> str:
             f"<td>{(bc.get('blocked') or 0) + (bc.get('challenged') or 0)}/{bc.get('probed', 0)}</td></tr>"
         )
     return (
-        "<div class='scroll'><table><tr><th>Bot</th><th>Role</th><th>Must-index OK</th>"
+        "<h3>Per crawler</h3><div class='scroll'><table><tr><th>Bot</th><th>Role</th><th>Must-index OK</th>"
         f"<th>Blocked or challenged</th></tr>{''.join(rows)}</table></div>"
     )
 

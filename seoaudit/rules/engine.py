@@ -123,7 +123,7 @@ def _finding(
             summary=check.fix_summary or rule.docs.fix,
             steps=check.fix_steps,
             protection_cost=check.protection_cost or rule.docs.gives_up,
-            configs=configs_for(rule.code, rule.protection, subject, evidence),
+            configs=configs_for(rule.code, rule.protection, subject, evidence, rule.owner),
         ),
         evidence=evidence,
         verify=check.verify,
