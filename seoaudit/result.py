@@ -43,10 +43,35 @@ class Subject(_Model):
         return f"{self.bot or '*'} {where}{line}"
 
 
+class ConfigSnippet(_Model):
+    """A change written as the file or console entry it goes into (``seoaudit.fixconfig``).
+
+    ``code`` is copy-paste valid for ``target``; ``where`` says where it goes and
+    ``still_stops`` what the protection keeps doing after the change.
+    """
+
+    target: str  # robots.txt | nginx | cloudflare | aws-waf | modsecurity
+    owner: Owner
+    title: str  # one line: what the change does
+    where: str  # where it is pasted (file, context, console page)
+    language: str  # code-fence language: robotstxt, nginx, json, apache, text
+    code: str
+    context: str | None = None  # nginx: "http" or "server" (the block it belongs in)
+    still_stops: str = ""
+
+
 class Fix(_Model):
     summary: str
     steps: dict[str, list[str]] = Field(default_factory=dict)  # owner -> ordered steps
     protection_cost: str = ""  # what the protection gives up with this fix
+    configs: list[ConfigSnippet] = Field(default_factory=list)  # the change as config
+
+
+class Impact(_Model):
+    """How much of what the policy cares about one finding touches (ranks "fix first")."""
+
+    must_index_urls: int = 0  # must-index URLs this finding affects (a whole host: all of them)
+    bot_role: Literal["required", "wanted", "blocked"] | None = None
 
 
 class Evidence(BaseModel):
@@ -74,6 +99,7 @@ class Finding(_Model):
     waived: bool = False
     waiver: dict[str, Any] | None = None  # the waiver that applied (owner, reason, expires)
     policy_line: int | None = None  # the policy line behind this finding (SARIF locations)
+    impact: Impact | None = None
 
 
 class Outcome(_Model):
@@ -117,6 +143,14 @@ class Waivers(_Model):
     stale: list[dict[str, Any]] = Field(default_factory=list)
 
 
+class Unreachable(_Model):
+    """The start URL never answered: nothing was audited, so nothing is claimed."""
+
+    url: str
+    kind: str  # dns | connect | tls | timeout | ... (snapshot error kinds)
+    what: str  # in words: "connection refused", "the host name does not resolve"
+
+
 class Gate(_Model):
     fail_on: Literal["error", "warning", "info", "never"] = "error"
     failed: bool = False
@@ -142,6 +176,7 @@ class AuditResult(_Model):
     gate: Gate = Field(default_factory=Gate)
     warnings: list[str] = Field(default_factory=list)
     logs: dict[str, Any] | None = None  # `audit --logs`: the server-log report that was joined
+    unreachable: Unreachable | None = None  # set when the start URL never answered
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"

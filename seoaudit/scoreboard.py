@@ -7,6 +7,7 @@ joint dashboard rather than a list of accusations. Unknown values are ``None``, 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from seoaudit.analysis.crawl_budget import crawl_budget
 from seoaudit.analysis.site_pages import directives_of, latest_fetch, page_of, url_views
@@ -82,6 +83,44 @@ def _status(value: float | None, good: float, warn: float, *, higher_is_better: 
     return "good" if value <= good else "warn" if value <= warn else "bad"
 
 
+def _duration_text(days: float) -> str:
+    """Recrawl time in a unit a person reads: "under an hour", "5 hours", "3.5 days"."""
+    hours = days * 24
+    if hours < 1:
+        return "under an hour"
+    if hours < 48:
+        return f"{hours:.0f} hours"
+    return f"{days:.1f} days"
+
+
+_USABLE_SITEMAP = ("urlset", "sitemapindex", "text", "feed")
+
+
+def _sitemap_kpi(ctx: RuleContext) -> dict[str, Any]:
+    """Whether crawlers can find a sitemap at all: "none found" is said, not left out."""
+    maps = ctx.snapshot.sitemaps
+    usable = [s for s in maps if s.kind in _USABLE_SITEMAP]
+    urls = sum(s.url_count for s in usable if s.kind != "sitemapindex")
+    if usable:
+        value = f"{len(usable)} found, {urls:,} URLs listed"
+        status = "good"
+    elif not ctx.policy.crawl.sitemaps:
+        value, status = "not read (crawl.sitemaps is false)", "unknown"
+    else:
+        tried = ", ".join(sorted({urlsplit(s.url).path for s in maps})) or "/sitemap.xml"
+        declared = any(s.found_via == "robots" for s in maps)
+        value = "none found: " + ("the declared sitemap failed" if declared else "no Sitemap: line")
+        value += f"; tried {tried}"
+        status = "warn"
+    return {
+        "id": "sitemaps",
+        "label": "Sitemaps crawlers can read",
+        "value": value,
+        "status": status,
+        "moved_by": "seo",
+    }
+
+
 def build_scoreboard(ctx: RuleContext, findings: list[Finding]) -> dict[str, Any]:
     bots = [(b, "required") for b in ctx.policy.bots.required]
     bots += [(b, "wanted") for b in ctx.policy.bots.wanted]
@@ -128,18 +167,29 @@ def build_scoreboard(ctx: RuleContext, findings: list[Finding]) -> dict[str, Any
             "moved_by": "infra",
         }
     )
-    healthy = sum(1 for r in robots_rows if r["health"] == "ok")
+    # a 404 robots.txt is a clean answer: "no robots.txt, everything allowed" for Google
+    missing = sum(1 for r in robots_rows if r["health"] == "missing")
+    healthy = sum(1 for r in robots_rows if r["health"] == "ok") + missing
     bad_for_bots = {f.subject.host for f in findings if f.rule in ("RB001", "RB007")}
+    value = f"{healthy}/{len(robots_rows)} hosts"
+    if missing:
+        value += (
+            "; no robots.txt: everything allowed"
+            if missing == len(robots_rows)
+            else f"; {missing} without robots.txt (everything allowed there)"
+        )
+    if bad_for_bots:
+        value += f"; differs by agent on {len(bad_for_bots)}"
     kpis.append(
         {
             "id": "robots_health",
             "label": "robots.txt served cleanly to every agent",
-            "value": f"{healthy}/{len(robots_rows)} hosts"
-            + (f"; differs by agent on {len(bad_for_bots)}" if bad_for_bots else ""),
+            "value": value,
             "status": "good" if healthy == len(robots_rows) and not bad_for_bots else "bad",
             "moved_by": "infra",
         }
     )
+    kpis.append(_sitemap_kpi(ctx))
     all_times = [t for row in rows for t in ttfbs(ctx, f"bot:{row['bot']}")]
     p75 = percentile(all_times, 75)
     limit = ctx.policy.performance.max_ttfb_ms
@@ -180,8 +230,8 @@ def build_scoreboard(ctx: RuleContext, findings: list[Finding]) -> dict[str, Any
         kpis.append(
             {
                 "id": f"recrawl_days:{row['bot']}",
-                "label": f"Days for a full recrawl at the allowed rate ({row['bot']})",
-                "value": f"{days:.1f} days (goal {goal:g})",
+                "label": f"Full recrawl at the allowed rate ({row['bot']})",
+                "value": f"{_duration_text(days)} (goal {goal:g} days)",
                 "status": "good" if days <= goal else "bad",
                 "moved_by": "shared",
             }

@@ -35,6 +35,7 @@ class OutputRequest:
     color: bool = False
     source_root: str | None = None  # file locations in CI formats are relative to this
     working_dir: str | None = None  # where relative --policy/--robots-file paths were given
+    details: bool = False  # terminal: every change in full (evidence, steps, config)
 
 
 @dataclass
@@ -63,7 +64,19 @@ def apply_gate(result: AuditResult, fail_on: str, baseline: Path | None) -> froz
         raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     new_only = None
     if baseline is not None:
+        from seoaudit.baseline import site_key
+
         old = load_result(baseline)
+        if site_key(old.site) != site_key(result.site):
+            result.warnings.append(
+                f"the baseline {baseline} audited {site_key(old.site)}, not "
+                f"{site_key(result.site)}: every finding counts as new"
+            )
+        elif not old.complete:
+            result.warnings.append(
+                f"the baseline {baseline} is an incomplete audit: findings it did not check "
+                "count as new"
+            )
         known = {f.fingerprint for f in old.findings}
         new_only = {f.fingerprint for f in result.findings if f.fingerprint not in known}
         result.gate.baseline = str(baseline)
@@ -80,7 +93,29 @@ def load_result(path: Path) -> AuditResult:
         raise UsageError(f"{path}: file not found") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    _not_a_snapshot(text, path)
     return AuditResult.from_json(text, source=str(path))
+
+
+def _not_a_snapshot(text: bytes, path: Path) -> None:
+    """A snapshot passed where a result is expected: say which command reads it.
+
+    Keys are matched with their quotes and colon, which page text inside the JSON (escaped
+    as ``\\"``) can never produce.
+    """
+    if b'"exchanges":' in text and b'"profiles":' in text and b'"findings":' not in text:
+        raise UsageError(
+            f"{path} is a snapshot (from `seoaudit gather`), not a result: judge it with "
+            f"`seoaudit evaluate {path} --policy rules.yaml`"
+        )
+
+
+def _not_a_result(text: bytes, path: Path) -> None:
+    if b'"findings":' in text and b'"gate":' in text and b'"exchanges":' not in text:
+        raise UsageError(
+            f"{path} is a result (from `seoaudit audit` or `evaluate`), not a snapshot: "
+            f"re-render it with `seoaudit report {path}`"
+        )
 
 
 def load_snapshot(path: Path) -> Snapshot:
@@ -90,6 +125,7 @@ def load_snapshot(path: Path) -> Snapshot:
         raise UsageError(f"{path}: file not found") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    _not_a_result(text, path)
     return Snapshot.from_json(text, source=str(path))
 
 
@@ -135,6 +171,7 @@ def deliver(result: AuditResult, request: OutputRequest) -> Delivered:
         "source_root": request.source_root,
         "working_dir": request.working_dir,
         "gating": gating,
+        "details": request.details,
     }
     options = RenderOptions(width=request.width, color=request.color, quiet=request.quiet, **where)
     written: list[Path] = []

@@ -153,7 +153,8 @@ def test_site_text_cannot_inject_terminal_escapes_or_markup():
     data = json.loads((GOLDEN / "demo_result.json").read_text())
     data["findings"][0]["message"] = "evil \x1b[31mred\x1b[0m [bold]markup[/bold] \x07"
     result = AuditResult.model_validate(data)
-    text = get_reporter("terminal").render(result, RenderOptions(width=100, color=False))
+    options = RenderOptions(width=100, color=False, details=True)
+    text = get_reporter("terminal").render(result, options)
     assert "\x1b" not in text and "\x07" not in text
     assert "[bold]markup[/bold]" in text
 

@@ -77,13 +77,16 @@ def test_demo_confidence_says_when_a_block_rests_on_a_spoofed_agent(demo_run):
 
 
 def test_demo_terminal_report_shows_both_sides_and_the_scoreboard(demo_run, tmp_path):
-    proc, _ = demo_run
+    proc, result = demo_run
     text = proc.stdout
-    assert "Shared scoreboard" in text and "Must-index URLs reachable and indexable" in text
-    for label in ("Protection", "Cost", "Confidence", "Evidence", "Fix", "Gives up"):
-        assert label in text
-    assert "Gate: not enforced" in text
+    assert text.index("Fix first") < text.index("Shared scoreboard")
+    assert "Must-index URLs reachable and indexable" in text and "Gate: not enforced" in text
     assert all(len(line) <= 100 for line in text.splitlines())
+    from seoaudit.report import RenderOptions, get_reporter
+
+    details = get_reporter("terminal").render(result, RenderOptions(width=100, details=True))
+    for label in ("Protection", "Cost", "Confidence", "Evidence", "Fix", "Gives up"):
+        assert label in details
 
 
 def test_demo_result_json_has_every_contract_field(demo_run):

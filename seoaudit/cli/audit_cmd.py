@@ -47,7 +47,10 @@ def _stdout_style() -> tuple[int, bool]:
     return max(80, min(width, 140)), color
 
 
-def _request(formats, output, fail_on, baseline, quiet, robots_file=None):  # type: ignore[no-untyped-def]
+DETAILS_HELP = "Terminal: every change in full (evidence, steps per owner, config to paste)."
+
+
+def _request(formats, output, fail_on, baseline, quiet, robots_file=None, details=False):  # type: ignore[no-untyped-def]
     from seoaudit.service import OutputRequest, parse_formats
 
     width, color = _stdout_style()
@@ -62,6 +65,7 @@ def _request(formats, output, fail_on, baseline, quiet, robots_file=None):  # ty
         color=color,
         source_root=str(find_source_root()),
         working_dir=os.getcwd(),
+        details=details,
     )
 
 
@@ -139,6 +143,7 @@ def audit_command(
         help="Access log (repeatable): confirm or refute needs_verification findings.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    details: bool = typer.Option(False, "--details", help=DETAILS_HELP),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
     """Audit a site: where do uptime protections and crawler visibility collide?"""
@@ -146,7 +151,7 @@ def audit_command(
     from seoaudit.registry import load_registry
     from seoaudit.service import AuditRun, deliver, gather_and_evaluate
 
-    request = _request(formats, output, fail_on, baseline, quiet, robots_file)
+    request = _request(formats, output, fail_on, baseline, quiet, robots_file, details)
     policy = resolve_policy(policy)
     loaded = load_policy_option(policy)  # exits 2 on a bad policy, before any request
     if baseline is not None and not baseline.exists():
@@ -206,13 +211,14 @@ def evaluate_command(
         None, "--robots-file", metavar="PATH", help=ROBOTS_FILE_HELP
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    details: bool = typer.Option(False, "--details", help=DETAILS_HELP),
 ) -> None:
     """Judge a saved snapshot against a policy, offline."""
     from seoaudit.registry import load_registry
     from seoaudit.rules.engine import evaluate
     from seoaudit.service import deliver, load_snapshot
 
-    request = _request(formats, output, fail_on, baseline, quiet, robots_file)
+    request = _request(formats, output, fail_on, baseline, quiet, robots_file, details)
     policy = resolve_policy(policy)
     loaded = load_policy_option(policy)
     snap = load_snapshot(snapshot)
@@ -233,13 +239,14 @@ def report_command(
         None, "--robots-file", metavar="PATH", help=ROBOTS_FILE_HELP
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    details: bool = typer.Option(False, "--details", help=DETAILS_HELP),
 ) -> None:
     """Re-render a saved result in any format (no network). Exit code follows the gate."""
     from seoaudit.service import deliver, load_result
 
     result = load_result(result_file)
     request = _request(
-        formats, output, fail_on or result.gate.fail_on, baseline, quiet, robots_file
+        formats, output, fail_on or result.gate.fail_on, baseline, quiet, robots_file, details
     )
     _finish(deliver(result, request))
 
@@ -264,6 +271,7 @@ def demo_command(
         False, "--keep-serving", help="Leave the demo site up after the audit (Ctrl-C stops)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    details: bool = typer.Option(False, "--details", help=DETAILS_HELP),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
     """Serve the demo shop on 127.0.0.1, audit it, and show the report (no network needed)."""
@@ -273,7 +281,7 @@ def demo_command(
     from seoaudit.scenarios import ScenarioServer, load_scenario
     from seoaudit.service import AuditRun, deliver, emit, gather_and_evaluate
 
-    request = _request(formats, output, "never", None, quiet)
+    request = _request(formats, output, "never", None, quiet, None, details)
     policy_path = demo_policy_path()
     policy = load_policy(str(policy_path))
     # The demo shop is a local server we own: a high ceiling keeps the demo quick, and the

@@ -137,3 +137,54 @@ def update_ranges(
     )  # type: ignore[arg-type]
     for problem in failed:
         out.print(Text(f"skipped {problem}", style="yellow"))
+
+
+@bots_app.command("ranges")
+def ranges(
+    bots: list[str] | None = typer.Argument(
+        None, metavar="[BOT]...", help="Bot ids (default: every bot whose ranges are available)."
+    ),
+    fmt: str = typer.Option(
+        "list", "--format", "-f", help="list (one CIDR a line: ModSecurity, IP lists) or nginx."
+    ),
+) -> None:
+    """Print crawlers' published IP ranges for a server config (the fixes' nginx geo include).
+
+    Offline from the shipped snapshot (Google) or from `seoaudit bots update-ranges`.
+    """
+    from seoaudit.logs.verify import load_ip_ranges
+
+    if fmt not in ("list", "nginx"):
+        raise UsageError(f"--format must be list or nginx, not {fmt!r}")
+    registry = load_registry()
+    wanted = [registry.get(b) for b in bots] if bots else list(registry.all())
+    unknown = [b for b, bot in zip(bots or [], wanted, strict=False) if bot is None]
+    if unknown:
+        raise UsageError(f"unknown bot(s): {', '.join(unknown)} (list them: seoaudit bots)")
+    table = load_ip_ranges()
+    lines: list[str] = []
+    seen: set[str] = set()
+    missing: list[str] = []
+    for bot in wanted:
+        assert bot is not None
+        url = bot.verify.ip_ranges_url
+        networks = table.networks.get(url, []) if url else []
+        if not networks:
+            if bots:
+                missing.append(bot.id)
+            continue
+        fresh = [str(n) for n in networks if str(n) not in seen]
+        if fresh and fmt == "nginx":
+            lines.append(f"# {bot.id}: {url}")
+        for key in fresh:
+            seen.add(key)
+            lines.append(f"{key} 1;" if fmt == "nginx" else key)
+    for bot_id in missing:
+        typer.echo(
+            f"seoaudit: note: no ranges for {bot_id} in the {table.source}; "
+            "run `seoaudit bots update-ranges` (online) first",
+            err=True,
+        )
+    if not seen:
+        raise UsageError("no IP ranges available for these bots: run `seoaudit bots update-ranges`")
+    typer.echo("\n".join(lines))

@@ -147,7 +147,25 @@ def load_policy_option(path: str | None):  # -> Policy
     """The policy named on the command line, or the defaults when none is given."""
     from seoaudit.policy import default_policy, load_policy
 
-    return load_policy(path) if path else default_policy()
+    if not path:
+        return default_policy()
+    policy = load_policy(path)
+    if is_empty_policy(path):
+        sys.stderr.write(
+            f"seoaudit: note: {path} sets nothing (empty or comments only): every key takes its "
+            "default (seoaudit policy init URL writes a starter)\n"
+        )
+    return policy
+
+
+def is_empty_policy(path: str) -> bool:
+    """The file holds no key at all: valid, but rarely what the user meant."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    return not any(line and line not in ("---", "...", "{}") for line in lines)
 
 
 def parse_headers(values: list[str] | None) -> dict[str, str]:

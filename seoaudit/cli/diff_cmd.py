@@ -29,14 +29,17 @@ def diff_command(
     from seoaudit.service import load_result
 
     fmt = one_format(fmt, ("terminal", "json"), "diff")  # type: ignore[assignment]
-    result = diff_results(load_result(old), load_result(new))
+    result = diff_results(load_result(old), load_result(new), old_name=str(old), new_name=str(new))
+    for warning in result.warnings:
+        typer.echo(f"seoaudit: warning: {warning}", err=True)
     if fmt == "json":
         typer.echo(json.dumps(result.as_dict(), indent=2))
     else:
         out = console()
+        fixed = "Fixed" if result.new_complete else "Not seen in the incomplete new audit"
         for label, items, style in (
             ("New", result.new, "bold red"),
-            ("Fixed", result.fixed, "green"),
+            (fixed, result.fixed, "green" if result.new_complete else "yellow"),
             ("Unchanged", result.unchanged, "dim"),
         ):
             table = Table(title=f"{label} ({len(items)})", title_justify="left", expand=True)

@@ -28,6 +28,7 @@ def policy_check(
     ),
 ) -> None:
     """Validate a policy: prints every problem as FILE:LINE:COL: key: problem, exit 2."""
+    from seoaudit.cli.common import is_empty_policy
     from seoaudit.errors import PolicyError
     from seoaudit.policy import load_policy
 
@@ -46,6 +47,12 @@ def policy_check(
             problems.append(exc)
             continue
         bots = policy.bots
+        if is_empty_policy(path):
+            console().print(
+                f"{path}: ok, but it sets nothing: every key takes its default "
+                "(seoaudit policy schema lists them)"
+            )
+            continue
         console().print(
             f"{path}: ok — {len(bots.required)} required, {len(bots.wanted)} wanted, "
             f"{len(bots.blocked)} blocked bot(s); {len(policy.paths.must_index)} must_index and "
@@ -70,25 +77,31 @@ def policy_schema() -> None:
 
 
 STARTER = """\
-# seoaudit policy for {host}. Every key is optional; see the repository's rules.yaml for
-# the full commented reference. Check it with: seoaudit policy check {filename}
+# seoaudit policy for {host}
+# Every key is optional and has a default. What each key means:
+#   seoaudit policy schema        (all keys, types and defaults, as JSON Schema)
+#   seoaudit rules                (the rules these settings feed)
+# Check this file with:  seoaudit policy check {filename}
 version: 1
 site:
   start: {start}
+  # hosts in scope; links and redirects to other hosts are recorded, not fetched
   hosts: [{host}]
 bots:
-  required: [googlebot, bingbot]          # blocking these costs search traffic
-  wanted: [oai-searchbot, perplexitybot]  # blocking these costs AI-answer visibility
-  blocked: [gptbot, ccbot]                # training crawlers you do not want
-paths:
-  must_index: ["/"]                       # add your money pages: "/products/", "/blog/*"
-  must_not_index: []                      # e.g. "/admin/", "/cart"
+  # Crawlers that must reach and index your pages (the default: the two search engines).
+  required: [googlebot, bingbot]
+  # Crawlers you want but do not require, e.g. AI answer engines (blocking them costs
+  # AI-answer visibility). None until you say so:
+  wanted: []                           # e.g. [oai-searchbot, perplexitybot]
+  # Crawlers that must NOT be allowed in robots.txt. None until you say so; seoaudit then
+  # warns when robots.txt still lets one in:
+  blocked: []                          # e.g. [gptbot, ccbot]  (list: seoaudit bots)
+paths:                                 # robots.txt patterns: prefix, * and $
+  must_index: ["/"]                    # add the pages that earn money: "/products/", "/blog/*"
+  must_not_index: []                   # e.g. "/admin/", "/cart"
 crawl:
   max_pages: 200
-  max_rps: 5                              # the auditor never goes faster than this
-rate:
-  min_rps: 1.0
-  recrawl_days: 14
+  max_rps: 5                           # the auditor never sends more than this per second
 """
 
 
@@ -100,9 +113,12 @@ def policy_init(
     ),
 ) -> None:
     """Print (or write) a starter policy for a site."""
+    from seoaudit.url_problems import url_problem
+
+    problem = url_problem(url)
+    if problem:
+        raise UsageError(f"{url!r} cannot be audited: {problem}")
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"not an http(s) URL: {url!r}")
     text = STARTER.format(
         host=parts.netloc.lower(),
         start=f"{parts.scheme}://{parts.netloc.lower()}{parts.path or '/'}",

@@ -58,6 +58,20 @@ def _uses_wildcard(agent: str) -> bool:
     return not (bot and bot.ignores_wildcard_group)
 
 
+def _binary_note(data: bytes, label: str) -> str | None:
+    """A file that is not text (an image, an archive) would silently read as "no rules"."""
+    sample = data[:8192]
+    if not sample:
+        return None
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    if b"\x00" in sample or (controls > 16 and controls > len(sample) // 20):
+        return (
+            f"warning: {label} does not look like a robots.txt (binary content); Google would "
+            "find no rules in it and allow everything, which is what the verdicts below say"
+        )
+    return None
+
+
 def _absolute(url: str) -> str:
     return (
         url
@@ -116,6 +130,9 @@ def robots_test(
     if not urls and url_file is None:
         raise UsageError("robots test needs URLs: as arguments, or --urls FILE (- for stdin)")
     data, label = read_robots_source(robots)
+    note = _binary_note(data, label)
+    if note:
+        typer.echo(note, err=True)
     compiled = RobotsTxt.parse(data)
     agents = [(name, _uses_wildcard(name)) for name in agent]
     given: Iterable[str] = urls or ()

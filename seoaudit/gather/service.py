@@ -143,7 +143,9 @@ def resolve_start(policy: Any, start_url: str | None) -> tuple[str, list[str]]:
         raw = "https://" + raw
     start = normalise_url(raw)
     if start is None:
-        raise UsageError(f"{raw!r} is not an http(s) URL")
+        from seoaudit.url_problems import url_problem
+
+        raise UsageError(f"{raw!r} cannot be audited: {url_problem(raw) or 'not an http(s) URL'}")
     hosts = [h.lower() for h in policy.site.hosts]
     if not in_scope(start, hosts):
         hosts.insert(0, host_key(start))

@@ -20,6 +20,7 @@ class RenderOptions:
     color: bool = False
     quiet: bool = False  # CI: verdict and counts only (terminal)
     verbose: bool = False  # terminal: also list passes and inconclusive subjects
+    details: bool = False  # terminal: every change with evidence, steps and config
     robots_file: str | None = None  # the repository's robots.txt, for SARIF/GitHub locations
     # Where file locations are relative to (SARIF, annotations, GitLab): the repository root
     # and the directory relative paths were given in. Set by the CLI; reporters do no I/O.

@@ -3,20 +3,19 @@
 Only findings that count toward the gate (``--fail-on``, waivers, baseline) are
 ``<failure>``s, so the test tab is red exactly when the job is; a finding below the gate is a
 passing case whose ``<system-out>`` says what was found. Evidence is written for people
-(request → response, quoted robots.txt lines); ``_evidence_text`` is a small local renderer
-that the shared evidence renderer will replace.
+(request → response, quoted robots.txt lines), from the shared evidence renderer.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from seoaudit.report.base import RenderOptions, Reporter
+from seoaudit.report.evidence import render_evidence
 from seoaudit.result import SEVERITY_RANK, AuditResult, Finding
 
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
@@ -36,44 +35,11 @@ def _host_of(subject: str, fallback: str) -> str:
     return where if where and where != "site" else fallback
 
 
-def _evidence_text(ev: dict[str, Any]) -> str:
-    """One piece of evidence as a line a person reads."""
-    kind = ev.get("kind")
-    if kind == "exchange":
-        who = str(ev.get("profile", "")).removeprefix("bot:") or ev.get("role", "")
-        answer = ev.get("error") or ev.get("status")
-        extra = [h for h in ev.get("headers", [])[:3]]
-        return f"GET {ev.get('url')} as {who} → {answer}" + "".join(f" · {h}" for h in extra)
-    if kind == "robots_line":
-        group = ", ".join(ev.get("group", [])) or "*"
-        return f'robots.txt line {ev.get("line")}: "{ev.get("rule")}" (group {group}, {ev.get("origin", "")})'
-    if kind == "directive":
-        return "directive: " + "; ".join(ev.get("sources", []))
-    if kind == "canonical":
-        return f"canonical → {ev.get('target')}"
-    if kind == "timing":
-        return (
-            f"{ev.get('bot')}: p75 {ev.get('p75_ms')} ms over {ev.get('samples')} requests "
-            f"(browser p75 {ev.get('browser_p75_ms')} ms)"
-        )
-    if kind == "errors":
-        return f"statuses {', '.join(map(str, ev.get('statuses', [])))} on " + ", ".join(
-            ev.get("urls", [])[:5]
-        )
-    if kind in ("pages", "urls"):
-        urls = ev.get("urls", [])
-        return f"{len(urls)} URL(s): " + ", ".join(urls[:5]) + (" …" if len(urls) > 5 else "")
-    if kind == "robots_compare":
-        return (
-            f"robots.txt as a bot → {ev.get('bot_status')}, as a browser → {ev.get('browser_status')}"
-            + (f' · bot saw "{ev["bot_excerpt"]}"' if ev.get("bot_excerpt") else "")
-        )
-    rest = ", ".join(f"{k} {v}" for k, v in ev.items() if k != "kind")
-    return f"{kind}: {rest}"
-
-
-def _details(finding: Finding) -> str:
-    evidence = "\n".join(f"- {_evidence_text(e.model_dump())}" for e in finding.evidence[:5])
+def _details(finding: Finding, site: str) -> str:
+    views = [render_evidence(e, site) for e in finding.evidence[:5]]
+    evidence = "\n".join(
+        "- " + v.headline + "".join(f"\n    {q}" for q in v.quote) for v in views
+    )
     return (
         f"{finding.message}\nCost: {finding.cost}\nConfidence: {finding.confidence}\n"
         f"Fix: {finding.fix.summary}\nEvidence:\n{evidence}"
@@ -144,10 +110,10 @@ def render(result: AuditResult, options: RenderOptions) -> str:
                     message=_text(o.reason),
                 )
                 if finding is not None:
-                    failure.text = _text(_details(finding))
+                    failure.text = _text(_details(finding, result.site))
             elif o.outcome == "fail":
                 out = etree.SubElement(case, "system-out")
-                what = _details(finding) if finding is not None else o.reason
+                what = _details(finding, result.site) if finding is not None else o.reason
                 severity = finding.severity if finding is not None else "a"
                 out.text = _text(
                     f"{severity} finding that does not gate (--fail-on {result.gate.fail_on}"

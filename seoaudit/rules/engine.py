@@ -3,6 +3,13 @@
 The engine owns what every rule shares: policy overrides (severity, ``disable``), waivers,
 fingerprints, and the guarantee that each rule × subject has an outcome — a rule that
 raises yields ``error`` for its subjects and the run goes on.
+
+It also keeps the outcome honest: a start URL that never answered is one "site
+unreachable" result with no findings and no scoreboard (nothing was audited, so nothing
+is claimed), and a failure that rests on a request the run was interrupted before it was
+answered is ``inconclusive``, never a failure. Every finding's evidence is completed from
+the snapshot for readers (``evidence_facts``), gets its fix written as config
+(``seoaudit.fixconfig``) and its impact (must-index URLs, bot role) for "fix first".
 """
 
 from __future__ import annotations
@@ -13,22 +20,28 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from seoaudit import __version__
+from seoaudit.error_words import describe_error
+from seoaudit.fixconfig import configs_for
 from seoaudit.result import (
     AuditResult,
+    Evidence,
     Finding,
     Fix,
+    Impact,
     Outcome,
     PolicyRef,
     RuleInfo,
     Stats,
     Subject,
     ToolInfo,
+    Unreachable,
     Waivers,
     fingerprint,
 )
 from seoaudit.rules.base import Check, Rule
 from seoaudit.rules.catalog import all_rules
 from seoaudit.rules.context import RuleContext
+from seoaudit.rules.evidence_facts import EvidenceFacts
 from seoaudit.snapshot import Snapshot
 
 
@@ -86,9 +99,15 @@ def _matching_waiver(policy: Any, rule: Rule, subject: Subject) -> Any | None:
 
 
 def _finding(
-    rule: Rule, check: Check, severity: str, waiver: Any | None, policy: Any = None
+    rule: Rule,
+    check: Check,
+    severity: str,
+    waiver: Any | None,
+    policy: Any = None,
+    evidence: list[Evidence] | None = None,
 ) -> Finding:
     subject = check.subject
+    evidence = list(check.evidence) if evidence is None else evidence
     return Finding(
         rule=rule.code,
         name=rule.slug,
@@ -104,8 +123,9 @@ def _finding(
             summary=check.fix_summary or rule.docs.fix,
             steps=check.fix_steps,
             protection_cost=check.protection_cost or rule.docs.gives_up,
+            configs=configs_for(rule.code, rule.protection, subject, evidence, rule.owner),
         ),
-        evidence=list(check.evidence),
+        evidence=evidence,
         verify=check.verify,
         fingerprint=fingerprint(rule.code, subject.url or subject.host, subject.bot, check.pattern),
         waived=waiver is not None,
@@ -169,6 +189,7 @@ def run_rules(
     outcomes: list[Outcome] = []
     used_waivers: list[Any] = []
     ran: list[Rule] = []
+    facts = EvidenceFacts(ctx.snapshot)
     site = Subject(host=urlsplit(ctx.snapshot.start_url).netloc or None)
     for rule in rules:
         setting = _rule_setting(ctx.policy, rule)
@@ -199,22 +220,118 @@ def run_rules(
             )
         for check in checks:
             outcome = check.outcome
-            if check.outcome == "fail":
+            reason = check.reason
+            if check.outcome == "fail" and facts.interrupted(check.evidence):
+                outcome = "inconclusive"
+                reason = "not finished: the audit was interrupted before this was answered"
+            elif check.outcome == "fail":
                 waiver = _matching_waiver(ctx.policy, rule, check.subject)
                 if waiver is not None:
                     outcome = "waived"
                     if not any(w is waiver for w in used_waivers):
                         used_waivers.append(waiver)
-                findings.append(_finding(rule, check, severity, waiver, ctx.policy))
+                finding = _finding(
+                    rule, check, severity, waiver, ctx.policy, facts.enrich(check.evidence)
+                )
+                finding.impact = _impact(ctx, finding)
+                findings.append(finding)
             outcomes.append(
                 Outcome(
                     rule=rule.code,
                     subject=check.subject.key(),
                     outcome=outcome,  # type: ignore[arg-type]
-                    reason=check.reason or ("" if outcome != "waived" else "waived by policy"),
+                    reason=reason or ("" if outcome != "waived" else "waived by policy"),
                 )
             )
     return findings, outcomes, used_waivers, ran
+
+
+def _impact(ctx: RuleContext, finding: Finding) -> Impact | None:
+    """Must-index URLs the finding touches and the bot's role: what "fix first" ranks by.
+
+    A URL subject counts itself and the must-index URLs its evidence lists (the pages an
+    asset serves); a host subject without such a list touches every must-index URL there.
+    """
+    try:
+        from seoaudit.analysis.site_robots import must_index_urls
+
+        must = ctx.cached("engine:must_index", lambda: set(must_index_urls(ctx)))
+    except Exception:  # analysis is being rewritten: ranking falls back to severity alone
+        return None
+    listed: set[str] = set()
+    for item in finding.evidence:
+        for key in ("urls", "pages"):
+            values = item.model_dump().get(key)
+            if isinstance(values, list):
+                listed |= {v for v in values if isinstance(v, str) and v in must}
+    subject = finding.subject
+    if subject.url:
+        count = len(listed | ({subject.url} & must))
+    elif listed:
+        count = len(listed)
+    else:
+        host = (subject.host or "").lower()
+        count = sum(1 for u in must if urlsplit(u).netloc.lower() == host) if host else len(must)
+    role = None
+    bots = getattr(ctx.policy, "bots", None)
+    if subject.bot and bots is not None:
+        roles = ("required", "wanted", "blocked")
+        role = next((r for r in roles if subject.bot in getattr(bots, r, [])), None)
+    return Impact(must_index_urls=count, bot_role=role)  # type: ignore[arg-type]
+
+
+_UNREACHABLE_ORDER = ("dns", "tls", "connect", "private_address", "timeout", "reset", "protocol")
+
+
+def start_unreachable(snapshot: Snapshot) -> Unreachable | None:
+    """The start URL's host never answered anything (DNS, refused, TLS, silence)."""
+    host = urlsplit(snapshot.start_url).netloc.lower()
+    mine = [e for e in snapshot.exchanges if urlsplit(e.url).netloc.lower() == host]
+    if not mine or any(e.status is not None for e in mine):
+        return None
+    errors = [e for e in mine if e.error is not None and e.error.kind in _UNREACHABLE_ORDER]
+    if not errors:
+        return None  # interrupted before anything was asked: not a verdict on the site
+    first = min(errors, key=lambda e: (_UNREACHABLE_ORDER.index(e.error.kind), e.id))  # type: ignore[union-attr]
+    error = first.error
+    assert error is not None
+    what = describe_error(
+        error.kind, error.message, bytes_read=first.body.bytes, elapsed_ms=first.timing.total_ms
+    )
+    return Unreachable(url=snapshot.start_url, kind=error.kind, what=what)
+
+
+def _unreachable_result(
+    snapshot: Snapshot, policy: Any, rules: list[Rule], policy_path: str | None, down: Unreachable
+) -> AuditResult:
+    """One clear outcome: every rule is inconclusive for the site, nothing else is claimed."""
+    site = Subject(host=urlsplit(snapshot.start_url).netloc or None).key()
+    reason = f"site unreachable: {down.what}"
+    return AuditResult(
+        tool=ToolInfo(version=__version__),
+        site=snapshot.start_url,
+        complete=False,
+        incomplete_reason=f"{reason} ({snapshot.start_url})",
+        started_at=snapshot.started_at,
+        finished_at=snapshot.finished_at,
+        policy=PolicyRef(
+            path=policy_path or snapshot.policy.path,
+            sha256=getattr(getattr(policy, "source", None), "sha256", None)
+            or snapshot.policy.sha256,
+        ),
+        stats=Stats(
+            pages=0,
+            requests=len(snapshot.exchanges),
+            bots=sorted({p.bot for p in snapshot.profiles if p.bot}),
+            duration_s=_duration(snapshot.started_at, snapshot.finished_at),
+        ),
+        outcomes=[
+            Outcome(rule=r.code, subject=site, outcome="inconclusive", reason=reason) for r in rules
+        ],
+        rules=[_rule_info(r) for r in rules],
+        warnings=list(snapshot.warnings),
+        unreachable=down,
+    )
 
 
 def _rule_info(rule: Rule) -> RuleInfo:
@@ -241,8 +358,13 @@ def evaluate(
     policy_path: str | None = None,
 ) -> AuditResult:
     """Judge a snapshot against a policy. Pure: no I/O, same input gives the same result."""
+    chosen = list(all_rules() if rules is None else rules)
+    down = start_unreachable(snapshot)
+    if down is not None:
+        enabled = [r for r in chosen if not _is_disabled(_rule_setting(policy, r))]
+        return _unreachable_result(snapshot, policy, enabled, policy_path, down)
     ctx = RuleContext(snapshot=snapshot, policy=policy, registry=registry)
-    findings, outcomes, used, ran = run_rules(ctx, all_rules() if rules is None else rules)
+    findings, outcomes, used, ran = run_rules(ctx, chosen)
     findings.sort(
         key=lambda f: (
             _SEVERITY_ORDER[f.severity],

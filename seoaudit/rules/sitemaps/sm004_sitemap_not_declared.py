@@ -18,6 +18,23 @@ def check(ctx: RuleContext) -> Iterator[Check]:
         yield not_applicable(subject, "robots.require_sitemap is false")
         return
     copy = robots_copy(ctx, origin, "seoaudit")
+    if copy.robots is None and copy.meaning == "no_rules" and copy.exchange is not None:
+        yield failed(  # a 404 robots.txt cannot declare a sitemap either
+            subject,
+            message=f"there is no robots.txt ({copy.why}), so no Sitemap: line declares the sitemap",
+            cost="Crawlers other than those you submit sitemaps to by hand do not find the "
+            "sitemap, so discovery relies on links alone.",
+            evidence=[{"kind": "exchange", "exchange_id": copy.exchange.id}],
+            fix_summary="Publish a robots.txt with a 'Sitemap:' line (it may allow everything).",
+            fix_steps={
+                "seo": [
+                    f"Publish robots.txt:\nUser-agent: *\nAllow: /\nSitemap: {origin}/sitemap.xml"
+                ]
+            },
+            protection_cost="None.",
+            pattern="no-sitemap-line",
+        )
+        return
     if copy.robots is None:
         yield not_applicable(subject, copy.why)
         return
