@@ -65,6 +65,8 @@ def describe_error(
             why = why.strip(" :)]") or "not trusted"
             return f"the TLS certificate was rejected ({why}; --insecure accepts it for staging)"
         return _PLAIN["tls"] + (f": {detail}" if detail else "")
+    if kind == "protocol" and "without sending a response" in low:
+        return "the server closed the connection without an answer (nginx's 444 does this)"
     if kind in _PLAIN:
         return _PLAIN[kind] + (f" ({detail})" if detail and kind == "protocol" else "")
     return detail or (kind or "failed")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from seoaudit.analysis.crawl_budget import crawl_budget
+from seoaudit.analysis.crawl_budget import crawl_budget, duration_text
 from seoaudit.analysis.site_pages import directives_of, latest_fetch, page_of, url_views
 from seoaudit.analysis.site_robots import (
     bot_token,
@@ -81,16 +81,6 @@ def _status(value: float | None, good: float, warn: float, *, higher_is_better: 
     if higher_is_better:
         return "good" if value >= good else "warn" if value >= warn else "bad"
     return "good" if value <= good else "warn" if value <= warn else "bad"
-
-
-def _duration_text(days: float) -> str:
-    """Recrawl time in a unit a person reads: "under an hour", "5 hours", "3.5 days"."""
-    hours = days * 24
-    if hours < 1:
-        return "under an hour"
-    if hours < 48:
-        return f"{hours:.0f} hours"
-    return f"{days:.1f} days"
 
 
 _USABLE_SITEMAP = ("urlset", "sitemapindex", "text", "feed")
@@ -231,7 +221,7 @@ def build_scoreboard(ctx: RuleContext, findings: list[Finding]) -> dict[str, Any
             {
                 "id": f"recrawl_days:{row['bot']}",
                 "label": f"Full recrawl at the allowed rate ({row['bot']})",
-                "value": f"{_duration_text(days)} (goal {goal:g} days)",
+                "value": f"{duration_text(days)} (goal {goal:g} days)",
                 "status": "good" if days <= goal else "bad",
                 "moved_by": "shared",
             }

@@ -84,3 +84,11 @@ _CHILD_WITH_SIGINT = (
 def seoaudit_child(*args: str) -> list[str]:
     """argv for ``python -m seoaudit ARGS`` that reacts to SIGINT however it was started."""
     return [sys.executable, "-c", _CHILD_WITH_SIGINT, *args]
+
+
+@pytest.fixture
+def audit(cli, tmp_path: Path):
+    """Audit a real server's URL through the CLI with the real-server test policy."""
+    from tests.realservers import make_audit
+
+    return make_audit(cli, tmp_path)

@@ -6,13 +6,14 @@ limiter, no connection closed with 444, no CRS anomaly scoring), so verdicts are
 here too. Each server gets its own prefix directory, listens on a free loopback port, is
 bounded by the test's lifetime, and is stopped (and waited for) when the test ends.
 
-A missing binary skips the test with a reason; under ``.ci/run`` (SEOAUDIT_REQUIRE_SERVERS=1)
-it fails instead, because CI installs them.
+A missing binary skips the test with a reason; under ``.ci/run``
+(SEOAUDIT_REQUIRE_NGINX / SEOAUDIT_REQUIRE_APACHE) it fails instead, because CI installs them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -24,6 +25,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,15 +38,16 @@ MODSEC_RECOMMENDED = Path("/etc/modsecurity/modsecurity.conf-recommended")
 VENDOR_PAGES = Path(__file__).parent / "data" / "vendor_pages"
 
 
-def require_binary(name: str, *candidates: str) -> str:
-    """Path of a server binary, or skip (fail under .ci/run) when it is not installed."""
+def require_binary(name: str, *candidates: str, env: str) -> str:
+    """Path of a server binary, or skip (fail under .ci/run, which sets ``env``) when it is
+    not installed."""
     for candidate in (name, *candidates):
         found = shutil.which(candidate) or (candidate if os.path.exists(candidate) else None)
         if found:
             return found
     reason = f"{name} is not installed (Debian package; .ci/run installs it)"
-    if os.environ.get("SEOAUDIT_REQUIRE_SERVERS"):
-        pytest.fail(reason + " — SEOAUDIT_REQUIRE_SERVERS is set, so this is an error")
+    if os.environ.get(env):
+        pytest.fail(f"{reason} — {env} is set, so this is an error")
     pytest.skip(reason)
     raise AssertionError("unreachable")
 
@@ -189,7 +192,7 @@ def nginx(
     """Debian's nginx with a generated config: ``server`` goes inside the server block
     (root is the shop), ``http`` at http level (maps, limit_req_zone), ``files`` are extra
     files under the prefix (vendor pages for ``error_page``)."""
-    binary = require_binary("nginx", "/usr/sbin/nginx")
+    binary = require_binary("nginx", "/usr/sbin/nginx", env="SEOAUDIT_REQUIRE_NGINX")
     with tempfile.TemporaryDirectory(prefix="seoaudit-nginx-") as tmp:
         prefix = Path(tmp)
         for sub in ("tmp", "site", "pages"):
@@ -282,10 +285,10 @@ def apache_modsecurity(*, paranoia_level: int = 1, crs_local: str = "") -> Itera
     The operator's steps: copy modsecurity.conf-recommended to modsecurity.conf and set
     ``SecRuleEngine On`` (the shipped default is DetectionOnly), include Debian's
     crs-setup.conf and the rules, and optionally raise the paranoia level."""
-    binary = require_binary("apache2", "/usr/sbin/apache2")
+    binary = require_binary("apache2", "/usr/sbin/apache2", env="SEOAUDIT_REQUIRE_APACHE")
     for needed in (APACHE_MODULES / "mod_security2.so", CRS_RULES, CRS_SETUP, MODSEC_RECOMMENDED):
-        if not needed.exists():
-            require_binary(str(needed))  # skips / fails with the missing path named
+        if not needed.exists():  # skips / fails with the missing path named
+            require_binary(str(needed), env="SEOAUDIT_REQUIRE_APACHE")
     with tempfile.TemporaryDirectory(prefix="seoaudit-apache-") as tmp:
         prefix = Path(tmp)
         prefix.chmod(0o755)  # the worker runs as www-data when started as root
@@ -321,7 +324,10 @@ def apache_modsecurity(*, paranoia_level: int = 1, crs_local: str = "") -> Itera
         log = prefix / "error.log"
         env = {**os.environ, "APACHE_RUN_DIR": str(prefix), "APACHE_LOCK_DIR": str(prefix)}
         check = subprocess.run(
-            [binary, "-t", "-f", str(prefix / "httpd.conf")], capture_output=True, text=True, env=env
+            [binary, "-t", "-f", str(prefix / "httpd.conf")],
+            capture_output=True,
+            text=True,
+            env=env,
         )
         if check.returncode != 0:
             raise RuntimeError(f"apache2 -t failed:\n{check.stderr}\n{conf}")
@@ -337,3 +343,112 @@ def apache_modsecurity(*, paranoia_level: int = 1, crs_local: str = "") -> Itera
             yield RealServer(origin + "/", prefix, proc, prefix / "access.log", log)
         finally:
             _stop(proc, signal.SIGTERM)
+
+
+# -- auditing a real server through the CLI ---------------------------------------------------
+
+# Fast but polite enough for a local server: 20 req/s, a small sample, rate.min_rps 4 (so
+# calm re-checks are 0.3 s apart). Three required/wanted bots and the three controls.
+POLICY = """\
+version: 1
+bots:
+  required: [googlebot, bingbot]
+  wanted: [{wanted}]
+  blocked: []
+{custom}
+paths:
+  must_index: ["/$", "/products/*", "/category/*", "/blog/*"]
+  must_not_index: []
+crawl: {{{crawl}}}
+rate: {{{rate}}}
+robots: {{require_sitemap: true}}
+"""
+CRAWL = (
+    "max_rps: 20, concurrency: 4, sample_per_bot: 6, max_pages: 30, timeout_s: 5, max_time_s: 120"
+)
+RATE = "min_rps: 4"
+# Rate-limit cases: everything scaled up (rate.min_rps 8, 40 req/s) so a limit well below and
+# well above the needed rate is seen in a few seconds; fewer pages and agents.
+LIMIT_CRAWL = (
+    "max_rps: 40, concurrency: 4, sample_per_bot: 4, max_pages: 10, timeout_s: 5, max_time_s: 120"
+)
+LIMIT_RATE = "min_rps: 8"
+SHOP = "location / { try_files $uri $uri.html $uri/ =404; }"
+BOT_MAP = 'map $http_user_agent $crawler_rule {{ default 0; "~*({agents})" 1; }}'
+VENDOR_LOCATION = "location /__vendor/ {{ internal; root {{prefix}}/pages; {headers} }}"
+
+
+@dataclass
+class Audit:
+    """One audit's exit code and result JSON, with the views the tests compare."""
+
+    code: int
+    result: dict[str, Any]
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        return self.result["findings"]
+
+    def keys(self) -> set[tuple[str, str | None, str | None, str | None]]:
+        return {
+            (f["rule"], f["subject"]["host"], _path(f["subject"]["url"]), f["subject"]["bot"])
+            for f in self.findings
+        }
+
+    def errors(self) -> set[tuple[str, str | None, str | None]]:
+        return {
+            (f["rule"], _path(f["subject"]["url"]), f["subject"]["bot"])
+            for f in self.findings
+            if f["severity"] == "error" and not f["waived"]
+        }
+
+    def rules_for(self, bot: str) -> set[str]:
+        return {f["rule"] for f in self.findings if f["subject"]["bot"] == bot}
+
+    def rules(self, severity: str | None = None) -> set[str]:
+        return {f["rule"] for f in self.findings if severity in (None, f["severity"])}
+
+    def of(self, rule: str) -> list[dict[str, Any]]:
+        return [f for f in self.findings if f["rule"] == rule]
+
+
+def _path(url: str | None) -> str | None:
+    if url is None:
+        return None
+    rest = url.split("://", 1)[-1]
+    return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+
+
+def make_audit(cli: Any, tmp_path: Path) -> Any:
+    """Audit a URL with the test policy through the real CLI (the ``audit`` fixture)."""
+
+    def run(
+        url: str,
+        *,
+        custom: str = "",
+        wanted: list[str] | None = None,
+        crawl: str = CRAWL,
+        rate: str = RATE,
+    ) -> Audit:
+        policy = tmp_path / "rules.yaml"
+        bots = ", ".join(wanted if wanted is not None else ["perplexitybot"])
+        policy.write_text(POLICY.format(custom=custom, wanted=bots, crawl=crawl, rate=rate))
+        out = tmp_path / "result.json"
+        outcome = cli("audit", url, "--policy", str(policy), "-f", "json", "-o", str(out),
+                      "--no-progress", "--quiet")  # fmt: skip
+        return Audit(outcome.code, json.loads(out.read_text()))
+
+    return run
+
+
+def audit_three_times(audit, url: str, **kwargs: Any) -> Audit:
+    """Three audits of the same server: identical findings and exit code, or the test fails."""
+    runs = [audit(url, **kwargs) for _ in range(3)]
+    first = runs[0]
+    for other in runs[1:]:
+        assert other.keys() == first.keys(), (
+            f"findings differ between runs:\n only first: {sorted(first.keys() - other.keys())}"
+            f"\n only later: {sorted(other.keys() - first.keys())}"
+        )
+        assert other.code == first.code
+    return first

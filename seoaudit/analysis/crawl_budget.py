@@ -44,6 +44,16 @@ class CrawlBudget:
         }
 
 
+def duration_text(days: float) -> str:
+    """A recrawl time in a unit a person reads: "under an hour", "5 hours", "3.5 days"."""
+    hours = days * 24
+    if hours < 1:
+        return "under an hour"
+    if hours < 48:
+        return f"{hours:.0f} hours"
+    return f"{days:.1f} days"
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 

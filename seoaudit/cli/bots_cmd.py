@@ -145,7 +145,11 @@ def ranges(
         None, metavar="[BOT]...", help="Bot ids (default: every bot whose ranges are available)."
     ),
     fmt: str = typer.Option(
-        "list", "--format", "-f", help="list (one CIDR a line: ModSecurity, IP lists) or nginx."
+        "list",
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="list (one CIDR a line: ModSecurity, IP lists) or nginx.",
     ),
 ) -> None:
     """Print crawlers' published IP ranges for a server config (the fixes' nginx geo include).

@@ -48,16 +48,18 @@ def policy_check(
             continue
         bots = policy.bots
         if is_empty_policy(path):
-            console().print(
+            console().print(  # one line per file, whatever the width: tools read it
                 f"{path}: ok, but it sets nothing: every key takes its default "
-                "(seoaudit policy schema lists them)"
+                "(seoaudit policy schema lists them)",
+                soft_wrap=True,
             )
             continue
         console().print(
             f"{path}: ok — {len(bots.required)} required, {len(bots.wanted)} wanted, "
             f"{len(bots.blocked)} blocked bot(s); {len(policy.paths.must_index)} must_index and "
             f"{len(policy.paths.must_not_index)} must_not_index pattern(s); "
-            f"{len(policy.waivers)} waiver(s)"
+            f"{len(policy.waivers)} waiver(s)",
+            soft_wrap=True,
         )
     if len(problems) == 1:
         raise problems[0]

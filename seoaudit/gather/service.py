@@ -678,15 +678,14 @@ class _Gatherer:
                 user_agent=profile.user_agent,
                 purpose=purpose,
                 max_body_bytes=cap,
-                serial=profile.id != "seoaudit",  # agents in turn: a shared limiter sees a fair mix
             )
             if purpose in ("probe", "canonical"):  # noindex on a canonical target matters
                 facts = self._page_facts(fetched)
                 if facts is not None:
                     self.snapshot.pages.append(facts)
 
-        # Interleave agents URL by URL, one request in flight each, so a limiter that keys on
-        # our IP sees every agent under the same load.
+        # Interleave agents URL by URL so a limiter that keys on our IP sees every agent under
+        # the same load (an agent that draws a 429/503 then goes one request at a time).
         await asyncio.gather(*(probe(u, p, "probe") for u in sample for p in probing))
 
         self._phase("assets and canonicals")

@@ -37,9 +37,7 @@ def _host_of(subject: str, fallback: str) -> str:
 
 def _details(finding: Finding, site: str) -> str:
     views = [render_evidence(e, site) for e in finding.evidence[:5]]
-    evidence = "\n".join(
-        "- " + v.headline + "".join(f"\n    {q}" for q in v.quote) for v in views
-    )
+    evidence = "\n".join("- " + v.headline + "".join(f"\n    {q}" for q in v.quote) for v in views)
     return (
         f"{finding.message}\nCost: {finding.cost}\nConfidence: {finding.confidence}\n"
         f"Fix: {finding.fix.summary}\nEvidence:\n{evidence}"

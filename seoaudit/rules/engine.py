@@ -375,17 +375,14 @@ def evaluate(
     )
     all_waivers = list(getattr(policy, "waivers", None) or [])
     stale = [w for w in all_waivers if not any(w is u for u in used)]
+    from seoaudit.scoreboard import build_scoreboard  # it reads the rules' shared analysis
+
     scoreboard: dict[str, Any] = {}
-    try:
-        from seoaudit.scoreboard import build_scoreboard
-    except ImportError:
-        build_scoreboard = None  # type: ignore[assignment]
     warnings = list(snapshot.warnings)
-    if build_scoreboard is not None:
-        try:
-            scoreboard = build_scoreboard(ctx, findings)
-        except Exception as exc:
-            warnings.append(f"scoreboard could not be built: {type(exc).__name__}: {exc}")
+    try:
+        scoreboard = build_scoreboard(ctx, findings)
+    except Exception as exc:  # like a rule: a scoreboard bug must not lose the audit
+        warnings.append(f"scoreboard could not be built: {type(exc).__name__}: {exc}")
     started = snapshot.started_at
     finished = snapshot.finished_at
     return AuditResult(

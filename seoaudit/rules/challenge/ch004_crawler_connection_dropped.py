@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.error_words import describe_error
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed
 from seoaudit.rules.challenge._shared import (
     bot_url_checks,
@@ -28,10 +29,15 @@ def _dropped(pv, view) -> bool:  # type: ignore[no-untyped-def]
 def check(ctx: RuleContext) -> Iterator[Check]:
     def build(bot, view, pv, control, is_must) -> Check:  # type: ignore[no-untyped-def]
         error = pv.exchange.error
+        what = describe_error(
+            error.kind,
+            error.message,
+            bytes_read=pv.exchange.body.bytes,
+            elapsed_ms=pv.exchange.timing.total_ms,
+        )
         return failed(
             url_subject(view.url, bot),
-            message=f"{bot}'s request fails with {error.kind} ({error.message}) where a browser "
-            f"gets {control.status}",
+            message=f"{bot}'s request fails: {what}, where a browser gets {control.status}",
             cost=view_cost(
                 bot,
                 is_must,

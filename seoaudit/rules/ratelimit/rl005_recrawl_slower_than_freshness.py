@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from seoaudit.analysis.crawl_budget import crawl_budget
+from seoaudit.analysis.crawl_budget import crawl_budget, duration_text
 from seoaudit.analysis.site_robots import policy_bots
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, not_applicable, passed
 from seoaudit.rules.common import host_subject
@@ -21,12 +21,12 @@ def check(ctx: RuleContext) -> Iterator[Check]:
             yield not_applicable(subject, "no limit observed or advertised")
             continue
         if budget.recrawl_days <= days:
-            yield passed(subject, f"full recrawl in {budget.recrawl_days:.1f} days")
+            yield passed(subject, f"full recrawl in {duration_text(budget.recrawl_days)}")
             continue
         yield failed(
             subject,
             message=f"at {budget.sustainable_rps:.3f} req/s ({budget.sources[0]}), {bot} needs "
-            f"{budget.recrawl_days:.1f} days to recrawl {budget.urls:,} URLs; the policy wants {days:g}",
+            f"{duration_text(budget.recrawl_days)} to recrawl {budget.urls:,} URLs; the policy wants {days:g} days",
             cost="Changes to pages (prices, stock, new content) reach the index later than the "
             "business needs.",
             evidence=[{"kind": "crawl_budget", **budget.as_dict()}],

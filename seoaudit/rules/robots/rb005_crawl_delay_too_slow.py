@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.crawl_budget import duration_text
 from seoaudit.analysis.site_robots import (
     bot_token,
     copy_for_bot,
@@ -68,7 +69,7 @@ def check(ctx: RuleContext) -> Iterator[Check]:
             if too_slow:
                 reasons.append(
                     f"a full recrawl of {plural(len(urls), 'known URL')} takes "
-                    f"{needed_days:.1f} days, over rate.recrawl_days ({days:g})"
+                    f"{duration_text(needed_days)}, over rate.recrawl_days ({days:g})"
                 )
             yield failed(
                 subject,
@@ -78,7 +79,7 @@ def check(ctx: RuleContext) -> Iterator[Check]:
                     f"({max_rps:.3f} req/s, {86400 / delay:,.0f} URLs a day)"
                     + (
                         f": refreshing the {len(urls):,} URLs the site asks to have crawled "
-                        f"takes {needed_days:.1f} days"
+                        f"takes {duration_text(needed_days)}"
                         if urls
                         else ""
                     )

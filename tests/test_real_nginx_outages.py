@@ -1,0 +1,64 @@
+"""Debian's nginx during outages: sitewide maintenance (503 with and without Retry-After),
+robots.txt alone at 503 or 403, and robots.txt answered by a CMS catch-all with its home page.
+
+Each case is audited three times through the real CLI: the (rule, subject) sets and the exit
+code must be identical, because a CI gate that flips on timing is worthless. The expected
+verdicts are the ones Google's documented behaviour implies (crawler-facts §1.2, §3, §8);
+docs/real-servers.md holds the table of every case and what seoaudit reports for it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.realservers import (
+    SHOP,
+    audit_three_times,
+    nginx,
+)
+
+# -- maintenance and robots.txt failures ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("retry_after", [True, False])
+def test_sitewide_maintenance_is_named_maintenance_not_a_rate_limit(audit, retry_after):
+    header = "add_header Retry-After 2 always;" if retry_after else ""
+    conf = f"location / {{ {header} return 503; }}"
+    with nginx(conf) as server:
+        result = audit_three_times(audit, server.url, wanted=[])
+    assert result.code == 1
+    assert {"IX004", "RB001"} <= result.rules("error")
+    assert not result.rules() & {"RL001", "CH002", "PF002"}
+    assert all("maintenance" in f["message"] for f in result.of("IX004"))
+    assert {f["subject"]["bot"] for f in result.of("RB001")} == {"googlebot", "bingbot"}
+
+
+def test_a_robots_txt_only_503_is_rb001_not_a_rate_limit(audit):
+    conf = f"location = /robots.txt {{ return 503; }}\n{SHOP}"
+    with nginx(conf) as server:
+        result = audit_three_times(audit, server.url)
+    assert result.errors() == {
+        ("RB001", None, b) for b in ("googlebot", "bingbot", "perplexitybot")
+    }
+    assert "RL001" not in result.rules()
+
+
+def test_a_robots_txt_403_means_no_rules_for_everyone(audit):
+    conf = f"location = /robots.txt {{ return 403; }}\n{SHOP}"
+    with nginx(conf) as server:
+        result = audit_three_times(audit, server.url)
+    assert result.errors() == set()
+    assert not result.rules() & {"RB001", "RB007"}  # the same 403 for every agent
+    robots = result.result["scoreboard"]["robots"][0]
+    assert robots["status"] == 403
+
+
+def test_robots_txt_served_as_the_cms_home_page(audit):
+    conf = "location / { try_files $uri $uri.html $uri/ /index.html; }"
+    with nginx(conf, robots=None) as server:
+        result = audit_three_times(audit, server.url)
+    assert "RB011" in result.rules("warning")
+    (finding,) = result.of("RB011")
+    assert "HTML page" in finding["message"] and "everything" in finding["message"]
+    assert "RB008" not in result.rules()
+    assert result.errors() == set()
