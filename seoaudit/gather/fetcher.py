@@ -132,7 +132,11 @@ class _HostState:
     last_sent: float = float("-inf")  # when the last request to this host left
     stopped: dict[str, str] = field(default_factory=dict)  # identity -> reason
     distress: dict[str, int] = field(default_factory=dict)
-    serial: dict[str, asyncio.Lock] = field(default_factory=dict)  # identity -> its lock
+    # Tickets: every request of an identity gets the next number when it is made (task
+    # order, so deterministic); a serial request waits until every lower ticket is done.
+    next_ticket: dict[str, int] = field(default_factory=dict)
+    outstanding: dict[str, set[int]] = field(default_factory=dict)
+    turn: asyncio.Condition = field(default_factory=asyncio.Condition)
     not_before: dict[str, float] = field(default_factory=dict)  # identity -> its own pause
     recent: deque[tuple[str, bool]] = field(default_factory=lambda: deque(maxlen=12))
     serial_mode: set[str] = field(default_factory=set)  # identities serial since a 429/503
@@ -144,11 +148,21 @@ class _HostState:
     def interval(self) -> float:
         return 1.0 / self.rate if self.rate else 0.0
 
-    def lock_for(self, identity: str) -> asyncio.Lock:
-        lock = self.serial.get(identity)
-        if lock is None:
-            lock = self.serial[identity] = asyncio.Lock()
-        return lock
+    def take_ticket(self, identity: str) -> int:
+        ticket = self.next_ticket.get(identity, 0)
+        self.next_ticket[identity] = ticket + 1
+        self.outstanding.setdefault(identity, set()).add(ticket)
+        return ticket
+
+    async def wait_turn(self, identity: str, ticket: int) -> None:
+        """Until every earlier request of this identity is done (serial, in order)."""
+        async with self.turn:
+            await self.turn.wait_for(lambda: min(self.outstanding[identity]) == ticket)
+
+    async def done(self, identity: str, ticket: int) -> None:
+        self.outstanding[identity].discard(ticket)
+        async with self.turn:
+            self.turn.notify_all()
 
     def on_limit(self, paced_rps: float | None, wait: float, now: float, new: bool) -> None:
         """A 429/503: pause everyone, halve the pace, remember where the limit bit.
@@ -348,13 +362,15 @@ class Fetcher:
         ``paced=False`` is for the opt-in rate probe only, which schedules its own requests
         under its hard ceiling; Retry-After and distress stops still apply."""
         state = self._host(host_key(url)) if in_scope(url, self.settings.hosts) else None
-        if state is not None and (serial or profile in state.serial_mode):
-            async with state.lock_for(profile):
-                return await self._fetch(url, profile, user_agent, purpose, max_redirects,
-                                         max_body_bytes, method, paced)  # fmt: skip
-        return await self._fetch(
-            url, profile, user_agent, purpose, max_redirects, max_body_bytes, method, paced
-        )
+        if state is None:
+            return await self._fetch(url, profile, user_agent, purpose, max_redirects,
+                                     max_body_bytes, method, paced, None, serial)  # fmt: skip
+        ticket = state.take_ticket(profile)
+        try:
+            return await self._fetch(url, profile, user_agent, purpose, max_redirects,
+                                     max_body_bytes, method, paced, ticket, serial)  # fmt: skip
+        finally:
+            await asyncio.shield(state.done(profile, ticket))
 
     async def _fetch(
         self,
@@ -366,6 +382,8 @@ class Fetcher:
         max_body_bytes: int | None,
         method: str,
         paced: bool,
+        ticket: int | None = None,
+        serial: bool = False,
     ) -> Fetched:
         limit = self.settings.max_redirects if max_redirects is None else max_redirects
         cap = self.settings.max_body_bytes if max_body_bytes is None else max_body_bytes
@@ -387,9 +405,11 @@ class Fetcher:
                 if refusal is not None:
                     exchange.error = refusal
                     break
+                first = ticket if not exchange.redirects else None
                 hop = await self._one_hop(
-                    current, profile, user_agent, method, cap, exchange, body, paced
-                )
+                    current, profile, user_agent, method, cap, exchange, body, paced,
+                    first, serial,
+                )  # fmt: skip
                 if hop is None:
                     break
                 status, location = hop
@@ -585,14 +605,38 @@ class Fetcher:
         exchange: Exchange,
         body: bytearray,
         paced: bool = True,
+        ticket: int | None = None,
+        serial: bool = False,
     ) -> tuple[int, str | None] | None:
         state = self._host(host_key(url))
-        stopped = await self._wait_retry_after(state, profile)  # without holding a slot
-        if stopped is not None:
-            exchange.error = ErrorInfo(kind="other", message=f"not fetched: {stopped}")
-            return None
-        async with state.semaphore:
-            stopped = await self._pace(state, profile) if paced else None
+
+        def out_of_turn() -> bool:
+            """Serial (asked for, or since this identity drew a 429/503), and an earlier
+            request of this identity is not done yet."""
+            return (
+                ticket is not None
+                and (serial or profile in state.serial_mode)
+                and min(state.outstanding[profile]) != ticket
+            )
+
+        while True:
+            if out_of_turn():
+                await state.wait_turn(profile, ticket)  # type: ignore[arg-type]
+            stopped = await self._wait_retry_after(state, profile)  # without holding a slot
+            if stopped is not None:
+                exchange.error = ErrorInfo(kind="other", message=f"not fetched: {stopped}")
+                return None
+            await state.semaphore.acquire()
+            try:
+                stopped = await self._pace(state, profile) if paced else None
+            except BaseException:
+                state.semaphore.release()
+                raise
+            if stopped is None and out_of_turn():  # serial mode began while it waited
+                state.semaphore.release()
+                continue
+            break
+        try:
             if stopped is not None:
                 exchange.error = ErrorInfo(kind="other", message=f"not fetched: {stopped}")
                 return None
@@ -649,6 +693,8 @@ class Fetcher:
                 exchange.purpose,
             )
             return exchange.status or 0, (location if is_redirect else None)
+        finally:
+            state.semaphore.release()
 
     async def _read_body(
         self, response: httpx.Response, cap: int, exchange: Exchange, data: bytearray
