@@ -62,3 +62,12 @@ def test_robots_txt_served_as_the_cms_home_page(audit):
     assert "HTML page" in finding["message"] and "everything" in finding["message"]
     assert "RB008" not in result.rules()
     assert result.errors() == set()
+
+
+def test_no_robots_txt_is_no_rb007_although_nginx_pads_its_404_for_some_agents(audit):
+    """nginx pads error pages for MSIE and Chrome user-agents (msie_padding): the browser's
+    404 body differs from the crawlers' by bytes, not by what a crawler acts on."""
+    with nginx(SHOP, robots=None) as server:
+        result = audit_three_times(audit, server.url)
+    assert "RB007" not in result.rules()
+    assert result.errors() == set()
