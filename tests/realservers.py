@@ -6,6 +6,12 @@ limiter, no connection closed with 444, no CRS anomaly scoring), so verdicts are
 here too. Each server gets its own prefix directory, listens on a free loopback port, is
 bounded by the test's lifetime, and is stopped (and waited for) when the test ends.
 
+Each case of tests/test_real_*.py is audited three times through the real CLI
+(``audit_three_times``): the (rule, subject) sets and the exit code must be identical,
+because a CI gate that flips on timing is worthless. The expected verdicts are the ones
+Google's documented behaviour implies (crawler-facts §1.2, §3, §8); docs/real-servers.md
+holds the table of every case and what seoaudit reports for it.
+
 A missing binary skips the test with a reason; under ``.ci/run``
 (SEOAUDIT_REQUIRE_NGINX / SEOAUDIT_REQUIRE_APACHE) it fails instead, because CI installs them.
 """
@@ -182,6 +188,37 @@ def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 
 @contextlib.contextmanager
+def _running(
+    command: list[str],
+    *,
+    check: list[str],
+    config: str,
+    prefix: Path,
+    port: int,
+    stop: int,
+    env: dict[str, str] | None = None,
+) -> Iterator[RealServer]:
+    """Check the config with the server's own test flag, start it in its own session, wait
+    for the port, and stop it (and wait for it) whatever the test does."""
+    checked = subprocess.run(check, capture_output=True, text=True, env=env)
+    if checked.returncode != 0:
+        raise RuntimeError(f"{Path(check[0]).name} config test failed:\n{checked.stderr}\n{config}")
+    log = prefix / "error.log"
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env=env,
+    )
+    try:
+        _wait_for_port(port, proc, log, 15)
+        yield RealServer(f"http://localhost:{port}/", prefix, proc, prefix / "access.log", log)
+    finally:
+        _stop(proc, stop)
+
+
+@contextlib.contextmanager
 def nginx(
     server: str,
     *,
@@ -213,25 +250,15 @@ def nginx(
             server=textwrap.indent(server.replace("{prefix}", str(prefix)), "        "),
         )
         (prefix / "nginx.conf").write_text(conf)
-        check = subprocess.run(
-            [binary, "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
-            capture_output=True,
-            text=True,
-        )
-        if check.returncode != 0:
-            raise RuntimeError(f"nginx -t failed:\n{check.stderr}\n{conf}")
-        log = prefix / "error.log"
-        proc = subprocess.Popen(
+        with _running(
             [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            _wait_for_port(port, proc, log, 10)
-            yield RealServer(origin + "/", prefix, proc, prefix / "access.log", log)
-        finally:
-            _stop(proc, signal.SIGQUIT)
+            check=[binary, "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
+            config=conf,
+            prefix=prefix,
+            port=port,
+            stop=signal.SIGQUIT,  # nginx's graceful shutdown
+        ) as running:
+            yield running
 
 
 # -- Apache + ModSecurity + OWASP CRS ----------------------------------------------------------
@@ -321,28 +348,17 @@ def apache_modsecurity(*, paranoia_level: int = 1, crs_local: str = "") -> Itera
             user="User www-data\nGroup www-data" if os.geteuid() == 0 else "",
         )
         (prefix / "httpd.conf").write_text(conf)
-        log = prefix / "error.log"
         env = {**os.environ, "APACHE_RUN_DIR": str(prefix), "APACHE_LOCK_DIR": str(prefix)}
-        check = subprocess.run(
-            [binary, "-t", "-f", str(prefix / "httpd.conf")],
-            capture_output=True,
-            text=True,
-            env=env,
-        )
-        if check.returncode != 0:
-            raise RuntimeError(f"apache2 -t failed:\n{check.stderr}\n{conf}")
-        proc = subprocess.Popen(
+        with _running(
             [binary, "-f", str(prefix / "httpd.conf"), "-DFOREGROUND"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            check=[binary, "-t", "-f", str(prefix / "httpd.conf")],
+            config=conf,
+            prefix=prefix,
+            port=port,
+            stop=signal.SIGTERM,
             env=env,
-        )
-        try:
-            _wait_for_port(port, proc, log, 15)
-            yield RealServer(origin + "/", prefix, proc, prefix / "access.log", log)
-        finally:
-            _stop(proc, signal.SIGTERM)
+        ) as running:
+            yield running
 
 
 # -- auditing a real server through the CLI ---------------------------------------------------

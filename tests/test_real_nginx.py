@@ -1,10 +1,8 @@
 """Debian's nginx as operators configure it: a clean static site (no finding at all), and a
 user-agent map answering 403, 444 (connection closed) and 503 to three crawlers.
 
-Each case is audited three times through the real CLI: the (rule, subject) sets and the exit
-code must be identical, because a CI gate that flips on timing is worthless. The expected
-verdicts are the ones Google's documented behaviour implies (crawler-facts §1.2, §3, §8);
-docs/real-servers.md holds the table of every case and what seoaudit reports for it.
+Three identical audits per case, as tests/realservers.py explains; the table of cases is
+docs/real-servers.md.
 """
 
 from __future__ import annotations

@@ -2,10 +2,8 @@
 above rate.min_rps. Every agent of the audit shares one IP, so the limit is the IP's and is
 judged for every required bot alike; the limiter's own answers never become page errors.
 
-Each case is audited three times through the real CLI: the (rule, subject) sets and the exit
-code must be identical, because a CI gate that flips on timing is worthless. The expected
-verdicts are the ones Google's documented behaviour implies (crawler-facts §1.2, §3, §8);
-docs/real-servers.md holds the table of every case and what seoaudit reports for it.
+Three identical audits per case, as tests/realservers.py explains; the table of cases is
+docs/real-servers.md.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ import asyncio
 import base64
 import contextlib
 import datetime as dt
+import functools
 import json
 import re
 import signal
@@ -72,6 +73,14 @@ ROBOTS_RECHECK_MAX = 16
 RECHECK_ERRORS = ("reset", "timeout", "protocol", "connect")
 CALM_MIN_GAP_S = 0.25  # a re-check waits at least this long after our previous request
 CALM_MARGIN = 1.2  # ...and 1.2 / rate.min_rps: slower than the rate the policy needs
+
+
+def calm_pair(profile: str) -> list[str]:
+    """A calm re-check's order: agent, browser, browser, agent, so a limiter that alternates
+    refusals cannot make one of them look singled out (the browser alone: twice)."""
+    return (
+        ["browser", "browser"] if profile == "browser" else [profile, "browser", "browser", profile]
+    )
 
 
 def _served(exchange: Exchange) -> bool:
@@ -420,9 +429,7 @@ class _Gatherer:
                 if profile.id == "seoaudit":
                     plan.append((origin, profile))  # once, in case our own burst caused it
                 continue
-            steps = [profile.id, "browser", "browser", profile.id]
-            if profile.id == "browser":
-                steps = ["browser", "browser"]
+            steps = calm_pair(profile.id)
             if len(plan) + len(steps) > ROBOTS_RECHECK_MAX:
                 break
             plan += [(origin, profiles[s]) for s in steps]
@@ -474,27 +481,22 @@ class _Gatherer:
             if url in seen:
                 continue
             seen.add(url)
-            fetched = await fetcher.fetch(
+            fetch = functools.partial(
+                fetcher.fetch,
                 url,
                 profile=honest.id,
                 user_agent=honest.user_agent,
                 purpose="sitemap",
                 max_body_bytes=SITEMAP_MAX_BYTES,
             )
+            fetched = await fetch()
             if _refusal_key(fetched.exchange) is not None and not fetcher.is_stopped(
                 url, honest.id
             ):
                 # once more at a calm pace: a limiter our own robots.txt burst tripped is not
                 # a broken sitemap
                 await fetcher.calm(url, self.calm_gap())
-                fetched = await fetcher.fetch(
-                    url,
-                    profile=honest.id,
-                    user_agent=honest.user_agent,
-                    purpose="sitemap",
-                    max_body_bytes=SITEMAP_MAX_BYTES,
-                    serial=True,
-                )
+                fetched = await fetch(serial=True)
             exchange = fetched.exchange
             facts = SitemapFacts(
                 url=url,

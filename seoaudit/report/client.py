@@ -25,6 +25,15 @@ CONFIDENCE_LABEL = {
     "needs_verification": "needs verification",
 }
 
+
+def confidence_text(finding: Finding) -> str:
+    """The confidence as the fix-first list says it: what to do before acting, when needed."""
+    label = CONFIDENCE_LABEL.get(finding.confidence, finding.confidence)
+    if finding.confidence == "needs_verification":
+        label += ": confirm in server logs first"
+    return label
+
+
 METHOD = [
     "seoaudit fetched robots.txt on every host once per agent (a browser, its own honest "
     "agent, an unknown bot and each policy bot's published user-agent), read the sitemaps, "

@@ -19,6 +19,7 @@ from seoaudit.report.client import (
     Group,
     SharedNotes,
     ShownCode,
+    confidence_text,
     counts,
     fix_first,
     groups,
@@ -194,9 +195,7 @@ def _fix_first(changes: list[Group], chosen: list[Group], numbers: dict[int, int
     items = []
     for change in chosen:
         f = change.first
-        confidence = CONFIDENCE_LABEL.get(f.confidence, f.confidence)
-        if f.confidence == "needs_verification":
-            confidence += ": confirm in server logs first"
+        confidence = confidence_text(f)
         about = impact_text(change)
         items.append(
             f"<li style='--sev:{COLOURS[f.severity]}'><span class='owner'>"

@@ -20,6 +20,7 @@ from seoaudit.report.client import (
     Group,
     SharedNotes,
     ShownCode,
+    confidence_text,
     counts,
     fix_first,
     groups,
@@ -91,9 +92,7 @@ def _fix_first(changes: list[Group], chosen: list[Group], numbers: dict[int, int
     )
     for rank, change in enumerate(chosen, 1):
         f = change.first
-        confidence = CONFIDENCE_LABEL.get(f.confidence, f.confidence)
-        if f.confidence == "needs_verification":
-            confidence += ": confirm in server logs first"
+        confidence = confidence_text(f)
         about = impact_text(change)
         out.append(
             f"{rank}. **{md(f.fix.summary)}** — {OWNER_LABEL.get(f.owner, f.owner)}  \n"
