@@ -383,12 +383,12 @@ CRAWL = (
     "max_rps: 20, concurrency: 4, sample_per_bot: 6, max_pages: 30, timeout_s: 5, max_time_s: 120"
 )
 RATE = "min_rps: 4"
-# Rate-limit cases: everything scaled up (rate.min_rps 8, 40 req/s) so a limit well below and
+# Rate-limit cases: everything scaled up (rate.min_rps 16, 80 req/s) so a limit well below and
 # well above the needed rate is seen in a few seconds; fewer pages and agents.
 LIMIT_CRAWL = (
-    "max_rps: 40, concurrency: 4, sample_per_bot: 4, max_pages: 10, timeout_s: 5, max_time_s: 120"
+    "max_rps: 80, concurrency: 4, sample_per_bot: 4, max_pages: 10, timeout_s: 5, max_time_s: 120"
 )
-LIMIT_RATE = "min_rps: 8"
+LIMIT_RATE = "min_rps: 16"
 SHOP = "location / { try_files $uri $uri.html $uri/ =404; }"
 BOT_MAP = 'map $http_user_agent $crawler_rule {{ default 0; "~*({agents})" 1; }}'
 VENDOR_LOCATION = "location /__vendor/ {{ internal; root {{prefix}}/pages; {headers} }}"

@@ -32,7 +32,7 @@ def limited_shop(status: int, *, retry_after: bool = False) -> str:
 
 @pytest.mark.parametrize("status", [503, 429])
 def test_a_per_ip_limit_below_min_rps_fails_every_required_bot_alike(audit, status):
-    with nginx(limited_shop(status), http=LIMIT_ZONE.format(rate=3)) as server:
+    with nginx(limited_shop(status), http=LIMIT_ZONE.format(rate=6)) as server:
         result = audit_three_times(audit, server.url, wanted=[], crawl=LIMIT_CRAWL, rate=LIMIT_RATE)
     assert result.code == 1
     assert result.errors() == {("RL001", None, "googlebot"), ("RL001", None, "bingbot")}
@@ -44,7 +44,7 @@ def test_a_per_ip_limit_below_min_rps_fails_every_required_bot_alike(audit, stat
 
 @pytest.mark.parametrize("status", [503, 429])
 def test_a_per_ip_limit_above_min_rps_gives_no_error(audit, status):
-    with nginx(limited_shop(status, retry_after=True), http=LIMIT_ZONE.format(rate=25)) as server:
+    with nginx(limited_shop(status, retry_after=True), http=LIMIT_ZONE.format(rate=50)) as server:
         result = audit_three_times(audit, server.url, wanted=[], crawl=LIMIT_CRAWL, rate=LIMIT_RATE)
     assert result.code == 0, result.errors()
     assert result.errors() == set()

@@ -122,7 +122,11 @@ class _HostState:
     rate: float | None = None  # current pacing rate
     next_at: float = 0.0
     paused_until: float = 0.0  # host-wide: Retry-After or back-off after a 429/503
-    ceiling: float | None = None  # CEILING_SHARE x the lowest pacing rate that drew a limit
+    # CEILING_SHARE x the lowest pacing rate that drew a limit, per identity that drew it;
+    # an identity found to be limited alone (its own rule) no longer holds the host down
+    ceiling_by: dict[str, float] = field(default_factory=dict)
+    rate_before: dict[str, float] = field(default_factory=dict)  # pace before its first limit
+    alone: set[str] = field(default_factory=set)
     last_limit_at: float = float("-inf")
     last_limit_seen: dict[str, float] = field(default_factory=dict)  # identity -> send time
     last_raise_at: float = float("-inf")
@@ -138,7 +142,8 @@ class _HostState:
     outstanding: dict[str, set[int]] = field(default_factory=dict)
     turn: asyncio.Condition = field(default_factory=asyncio.Condition)
     not_before: dict[str, float] = field(default_factory=dict)  # identity -> its own pause
-    recent: deque[tuple[str, bool]] = field(default_factory=lambda: deque(maxlen=12))
+    recent: deque[tuple[str, bool]] = field(default_factory=lambda: deque(maxlen=16))
+    own_recent: dict[str, deque[bool]] = field(default_factory=dict)  # identity -> last 2
     serial_mode: set[str] = field(default_factory=set)  # identities serial since a 429/503
 
     def __post_init__(self) -> None:
@@ -147,6 +152,21 @@ class _HostState:
     @property
     def interval(self) -> float:
         return 1.0 / self.rate if self.rate else 0.0
+
+    @property
+    def ceiling(self) -> float | None:
+        caps = [c for who, c in self.ceiling_by.items() if who not in self.alone]
+        return min(caps) if caps else None
+
+    def limited_alone(self, identity: str) -> None:
+        """This identity's limits are its own: give the host back the pace they took."""
+        if identity in self.alone:
+            return
+        self.alone.add(identity)
+        before = self.rate_before.get(identity)
+        if self.rate is not None and before is not None:
+            cap = self.ceiling
+            self.rate = max(self.rate, min(before, cap) if cap else before)
 
     def take_ticket(self, identity: str) -> int:
         ticket = self.next_ticket.get(identity, 0)
@@ -164,7 +184,9 @@ class _HostState:
         async with self.turn:
             self.turn.notify_all()
 
-    def on_limit(self, paced_rps: float | None, wait: float, now: float, new: bool) -> None:
+    def on_limit(
+        self, identity: str, paced_rps: float | None, wait: float, now: float, new: bool
+    ) -> None:
         """A 429/503: pause everyone, halve the pace, remember where the limit bit.
 
         ``new`` is False for answers to requests sent before the previous limit was seen
@@ -176,9 +198,10 @@ class _HostState:
         self.last_limit_at = now
         if self.rate is None:
             return
+        self.rate_before.setdefault(identity, self.rate)
         if paced_rps:
             cap = paced_rps * CEILING_SHARE
-            self.ceiling = cap if self.ceiling is None else min(self.ceiling, cap)
+            self.ceiling_by[identity] = min(self.ceiling_by.get(identity, cap), cap)
         self.rate = max(self.floor_rate or 0.0, self.rate / 2)
 
     def on_success(self, now: float) -> None:
@@ -526,7 +549,10 @@ class Fetcher:
     ) -> None:
         now = time.monotonic()
         limited = status in LIMIT_STATUSES
-        others = [refused for who, refused in state.recent if who != profile]
+        others = [refused for who, refused in state.recent if who != profile][-12:]
+        mine = state.own_recent.setdefault(profile, deque(maxlen=2))
+        own = list(mine)
+        mine.append(limited)
         state.recent.append((profile, limited))
         if status < 400 or status in (404, 410):
             state.on_success(now)
@@ -551,13 +577,17 @@ class Fetcher:
         delay = parse_retry_after(retry_after)
         # Host-wide, unless this agent alone keeps drawing limits while the others are served
         # under the same load: then only this agent waits, and nobody else slows down.
-        alone = had_limit and any(not refused for refused in others) and not any(others)
+        # "alone": its last answers were limits too, while at least four answers to the
+        # other agents in the same spell were all served (a per-IP limiter spreads its
+        # refusals over every agent, so this does not happen by chance)
+        alone = had_limit and len(own) == 2 and all(own) and len(others) >= 4 and not any(others)
         steps = min(count, 4) if alone else state.consecutive_limits
         backoff = min(MAX_BACKOFF_S, self._backoff_s() * 2**steps)
         # A Retry-After past what the audit sits out stops the agent that got it (below); the
         # others pause as for any limit, not for the whole long wait.
         wait = delay if delay is not None and delay <= self.settings.max_wait_s else backoff
         if alone:
+            state.limited_alone(profile)
             state.not_before[profile] = max(state.not_before.get(profile, 0.0), now + wait)
         elif purpose in ("robots", "sitemap"):
             # one request per agent: a pause, but no doubling and no slower pace for pages
@@ -568,7 +598,7 @@ class Fetcher:
             )
             state.paused_until = max(state.paused_until, now + wait)
         else:
-            state.on_limit(paced_rps, wait, now, new)
+            state.on_limit(profile, paced_rps, wait, now, new)
         if delay is not None and delay > self.settings.max_retry_after_s:
             state.stopped[profile] = (
                 f"the server asked this agent to wait {delay:.0f} s (Retry-After), over "
