@@ -56,6 +56,8 @@ INTERSTITIAL_MAX_BYTES = 64 * 1024
 _SLICE = 1024  # compressed bytes fed to a decoder at a time (bounds one step's output)
 MAX_DISTRESS_PER_IDENTITY = 4
 HOST_STOP_AFTER = 4  # page limit episodes in a row, nothing served: the host is down or closed
+DEAD_HOST_AFTER = 3  # connection failures before the host ever answered: nobody tries more
+_DEAD_KINDS = ("connect", "dns", "tls")
 DEFAULT_BACKOFF_S = 2.0  # host-wide pause after a 429/503 without Retry-After (doubles)
 MAX_BACKOFF_S = 30.0
 RECOVER_AFTER_S = 10.0  # a quiet spell this long lets the pacing rate climb again
@@ -133,6 +135,8 @@ class _HostState:
     consecutive_limits: int = 0
     host_stopped: str | None = None  # every identity stopped: the host is down or closed
     pages_refused_in_row: int = 0  # limit episodes on anything but robots.txt, in a row
+    answered: bool = False  # the host sent at least one HTTP answer
+    dead_failures: int = 0  # connection failures while it never answered
     last_sent: float = float("-inf")  # when the last request to this host left
     stopped: dict[str, str] = field(default_factory=dict)  # identity -> reason
     distress: dict[str, int] = field(default_factory=dict)
@@ -537,6 +541,19 @@ class Fetcher:
         await self._bucket.take()
         return None
 
+    def _after_failure(self, state: _HostState, error: ErrorInfo) -> None:
+        """A host that never answered and keeps refusing connections is down or mistyped:
+        after a few tries nobody sends more (the result says "site unreachable")."""
+        if state.answered or error.kind not in _DEAD_KINDS:
+            return
+        state.dead_failures += 1
+        if state.dead_failures >= DEAD_HOST_AFTER and not state.host_stopped:
+            state.host_stopped = (
+                f"the host never answered ({state.dead_failures} connection failures: "
+                f"{error.kind}); no agent sent more"
+            )
+            self.stopped_reasons[f"*@{host_key_from_state(self, state)}"] = state.host_stopped
+
     def _after_response(
         self,
         state: _HostState,
@@ -548,6 +565,7 @@ class Fetcher:
         purpose: str = "page",
     ) -> None:
         now = time.monotonic()
+        state.answered = True
         limited = status in LIMIT_STATUSES
         others = [refused for who, refused in state.recent if who != profile][-12:]
         mine = state.own_recent.setdefault(profile, deque(maxlen=2))
@@ -704,6 +722,7 @@ class Fetcher:
                 return None
             except httpx.HTTPError as exc:
                 exchange.error = classify_http_error(exc)
+                self._after_failure(state, exchange.error)
                 return None
             except (OSError, ValueError) as exc:
                 exchange.error = ErrorInfo(kind="other", message=f"{type(exc).__name__}: {exc}")
