@@ -7,8 +7,8 @@ req/s), so a limit anywhere below it is found, and never more than
 are probed one after another, with a recovery pause after one drew a limit, because they
 share one IP and a limiter's bucket must refill before the next agent is measured. It
 stops at the first 429 or 503, challenge, block, connection failure, or a time-to-first-
-byte blow-up (step p50 over three times the first step's), honours Retry-After, then
-fetches robots.txt once to see whether the limiter covers it too. Everything it sends is
+byte blow-up (step p50 over three times the first step's, and at least 100 ms more),
+honours Retry-After, then fetches robots.txt once to see whether the limiter covers it too. Everything it sends is
 recorded like any other exchange.
 """
 
@@ -30,6 +30,7 @@ HARD_CEILING_RPS = 20.0  # whatever the policy says
 STEPS_RPS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 20.0)
 DEFAULT_STEP_S = 3.0
 TTFB_BLOWUP = 3.0
+TTFB_BLOWUP_MIN_MS = 100.0  # and at least this much slower: 1 → 4 ms is scheduling, not load
 MAX_RETRY_WAIT_S = 30.0
 QUIET_GAP_S = 2.0
 RECOVERY_S = 10.0  # after an agent drew a limit, before the next agent is probed
@@ -137,7 +138,7 @@ async def probe_one(
             p50 = statistics.median(ttfbs)
             if first_p50 is None:
                 first_p50 = max(p50, 1.0)
-            elif p50 > TTFB_BLOWUP * first_p50:
+            elif p50 > TTFB_BLOWUP * first_p50 and p50 - first_p50 >= TTFB_BLOWUP_MIN_MS:
                 probe.onset_rps = rate
                 probe.stopped_because = (
                     f"time to first byte rose from {first_p50:.0f} to {p50:.0f} ms "
