@@ -223,7 +223,11 @@ def tls_server(tmp_path):
 def test_self_signed_tls_is_a_clear_outcome_and_insecure_only_when_asked(tls_server, tmp_path):
     strict = run_audit(tls_server, tmp_path)
     assert strict["code"] == 3 and "Traceback" not in strict["stderr"]
-    sent = [e for e in strict["snapshot"].exchanges if e.error and not e.error.message.startswith("not fetched")]
+    sent = [
+        e
+        for e in strict["snapshot"].exchanges
+        if e.error and not e.error.message.startswith("not fetched")
+    ]
     assert {e.error.kind for e in sent} == {"tls"}
     assert "unreachable" in strict["result"]["incomplete_reason"]
     insecure = run_audit(tls_server, tmp_path, "--insecure")
