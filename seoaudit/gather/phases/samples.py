@@ -1,0 +1,109 @@
+"""Phase 4: per-bot samples: must-index, sitemap and crawled URLs fetched as every policy bot,
+the browser control and an unknown bot, agents in turn; the assets must-index pages load;
+the canonical targets nobody fetched yet."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+from seoaudit.gather.fetcher import Fetcher
+from seoaudit.gather.state import GatherRun
+from seoaudit.robots_txt.matching import path_of
+from seoaudit.snapshot import DiscoveredUrl, Profile
+from seoaudit.web.urls import in_scope
+
+ASSET_MAX_BYTES = 64 * 1024
+MAX_ASSETS = 12
+MAX_CANONICAL_TARGETS = 40
+
+
+def _round_robin_by_pattern(state: GatherRun, urls: list[str]) -> list[str]:
+    """Take URLs pattern by pattern in turn, so a small sample covers every section."""
+    groups: dict[int, list[str]] = {}
+    for url in urls:
+        path = path_of(url)
+        index = next((i for i, rx in enumerate(state.must_index_regexes) if rx.match(path)), -1)
+        groups.setdefault(index, []).append(url)
+    out: list[str] = []
+    queues = [deque(g) for g in groups.values()]
+    while queues:
+        for queue in list(queues):
+            out.append(queue.popleft())
+            if not queue:
+                queues.remove(queue)
+    return out
+
+
+def probe_sample(state: GatherRun) -> list[str]:
+    """Must-index URLs first, then sitemap URLs, then crawled pages: the ones that matter."""
+    limit = state.policy.crawl.sample_per_bot
+    # Sorted, not in completion order, so the same site gives the same sample every run.
+    crawled = [
+        d.url for d in sorted(state.snapshot.crawl.discovered, key=lambda d: (d.depth, d.url))
+    ]
+    ordered: list[str] = []
+    ordered += state.must_index_literals()
+    ordered += _round_robin_by_pattern(
+        state,
+        [u for u in dict.fromkeys(crawled + state.sitemap_urls) if state.must_index_match(u)],
+    )
+    ordered += state.sitemap_urls
+    ordered += state.html_pages
+    sample = [u for u in dict.fromkeys(ordered) if in_scope(u, state.hosts)]
+    return sample[:limit]
+
+
+async def run(state: GatherRun, fetcher: Fetcher) -> None:
+    state.phase("bot probes")
+    sample = probe_sample(state)
+    probing = [p for p in state.profiles if p.id != "seoaudit"]
+
+    async def probe(url: str, profile: Profile, purpose: str, cap: int | None = None) -> None:
+        fetched = await fetcher.fetch(
+            url,
+            profile=profile.id,
+            user_agent=profile.user_agent,
+            purpose=purpose,
+            max_body_bytes=cap,
+        )
+        if purpose in ("probe", "canonical"):  # noindex on a canonical target matters
+            facts = state.page_facts(fetched)
+            if facts is not None:
+                state.snapshot.pages.append(facts)
+
+    # Interleave agents URL by URL so a limiter that keys on our IP sees every agent under
+    # the same load (an agent that draws a 429/503 then goes one request at a time).
+    await asyncio.gather(*(probe(u, p, "probe") for u in sample for p in probing))
+
+    state.phase("assets and canonicals")
+    required = set(state.policy.bots.required)
+    asset_profiles = [p for p in probing if p.kind == "browser" or p.bot in required]
+    assets: list[str] = []
+    for url in sample:
+        facts = state.fetched_pages.get(url)
+        if facts is None or not state.must_index_match(url):
+            continue
+        for asset in facts.assets:
+            if asset not in assets and in_scope(asset, state.hosts):
+                assets.append(asset)
+    assets = assets[:MAX_ASSETS]
+    honest = state.honest
+    targets: list[str] = []
+    for facts in list(state.fetched_pages.values()):
+        for target in facts.canonical + facts.canonical_header:
+            if (
+                target not in state.fetched_pages
+                and target not in targets
+                and in_scope(target, state.hosts)
+            ):
+                targets.append(target)
+    targets = targets[:MAX_CANONICAL_TARGETS]
+    await asyncio.gather(
+        *(probe(a, p, "asset", ASSET_MAX_BYTES) for a in assets for p in asset_profiles),
+        *(probe(t, honest, "canonical") for t in targets),
+    )
+    for target in targets:
+        state.snapshot.crawl.discovered.append(
+            DiscoveredUrl(url=target, depth=state.max_depth, source="canonical")
+        )
