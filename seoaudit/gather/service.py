@@ -24,6 +24,7 @@ import ipaddress
 import json
 import re
 import signal
+import time
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -31,6 +32,7 @@ from seoaudit import __version__
 from seoaudit.errors import UsageError
 from seoaudit.gather.fetcher import Fetcher, FetchSettings, Resolver, is_private_address
 from seoaudit.gather.phases import discovery, rate_probe, rechecks, robots, samples, sitemaps
+from seoaudit.gather.plan import build_plan, describe, fit_samples
 from seoaudit.gather.profiles import build_profiles
 from seoaudit.gather.state import (
     GatherOptions,
@@ -186,7 +188,7 @@ def new_run(
         )
     if not options.verify_tls:
         snapshot.warnings.append("TLS certificates were not verified (--insecure)")
-    return GatherRun(
+    state = GatherRun(
         policy=policy,
         options=options,
         progress=progress,
@@ -202,6 +204,11 @@ def new_run(
             re.compile(pattern_regex(p), re.DOTALL) for p in policy.paths.must_index
         ],
     )
+    plan = build_plan(state)
+    state.plan = snapshot.plan = plan
+    state.max_pages = plan.max_pages
+    state.stats.planned_requests = plan.requests
+    return state
 
 
 async def run_phases(state: GatherRun) -> Snapshot:
@@ -210,12 +217,17 @@ async def run_phases(state: GatherRun) -> Snapshot:
         state.settings, resolver=state.options.resolver, on_exchange=state.on_exchange
     )
     max_time_s = state.policy.crawl.max_time_s
+    if state.options.announce is not None and state.plan is not None:
+        state.options.announce(describe(state.plan))
+    state.started = time.monotonic()
     try:
         async with asyncio.timeout(max_time_s):
             await robots.run(state, fetcher)
             if state.policy.crawl.sitemaps:
                 await sitemaps.run(state, fetcher)
             await discovery.run(state, fetcher)
+            if state.plan is not None:  # the site's size is known: fit the time that is left
+                fit_samples(state, state.plan, state.started, state.sections.total)
             await samples.run(state, fetcher)
             await rechecks.run(state, fetcher)
             if rate_probe.wanted(state):

@@ -10,6 +10,7 @@ exception. Limits are the protocol's: 50,000 URLs and 50 MB uncompressed.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -66,7 +67,10 @@ def parse_sitemap(
     max_urls: int = MAX_URLS,
     max_bytes: int = MAX_BYTES,
     store_urls: int = 10_000,
+    on_url: Callable[[str], None] | None = None,
 ) -> ParsedSitemap:
+    """``on_url`` sees every page URL, stored or not (a section index, a store): a sitemap of
+    50,000 URLs is read whole while only ``store_urls`` of them are kept here."""
     is_gzip = data[:2] == b"\x1f\x8b" if gzip is None else gzip
     over = False
     error = None
@@ -82,9 +86,9 @@ def parse_sitemap(
         result.error = "empty document"
         return result
     if not stripped.startswith(b"<"):
-        _parse_text(stripped, result, store_urls)
+        _parse_text(stripped, result, store_urls, on_url)
     else:
-        _parse_xml(data, result, store_urls)
+        _parse_xml(data, result, store_urls, on_url)
     if over:
         result.over_limits = True
         result.error = result.error or f"larger than {max_bytes:,} bytes uncompressed"
@@ -96,7 +100,19 @@ def parse_sitemap(
     return result
 
 
-def _parse_text(data: bytes, result: ParsedSitemap, store: int) -> None:
+def _page(
+    result: ParsedSitemap, url: str, store: int, on_url: Callable[[str], None] | None
+) -> None:
+    result.url_count += 1
+    if len(result.urls) < store:
+        result.urls.append(url)
+    if on_url is not None:
+        on_url(url)
+
+
+def _parse_text(
+    data: bytes, result: ParsedSitemap, store: int, on_url: Callable[[str], None] | None
+) -> None:
     text = data.decode("utf-8", "replace")
     for line in text.splitlines():
         line = line.strip()
@@ -106,13 +122,13 @@ def _parse_text(data: bytes, result: ParsedSitemap, store: int) -> None:
             result.kind = "invalid"
             result.error = "neither XML nor a plain list of absolute URLs"
             return
-        result.url_count += 1
-        if len(result.urls) < store:
-            result.urls.append(line)
+        _page(result, line, store, on_url)
     result.kind = "text"
 
 
-def _parse_xml(data: bytes, result: ParsedSitemap, store: int) -> None:
+def _parse_xml(
+    data: bytes, result: ParsedSitemap, store: int, on_url: Callable[[str], None] | None
+) -> None:
     parser = etree.XMLPullParser(
         events=("start", "end"),
         resolve_entities=False,
@@ -142,15 +158,11 @@ def _parse_xml(data: bytes, result: ParsedSitemap, store: int) -> None:
                         result.children.append(value)
                         result.url_count += 1
                     elif root == "urlset" and parent == "url":
-                        result.url_count += 1
-                        if len(result.urls) < store:
-                            result.urls.append(value)
+                        _page(result, value, store, on_url)
                 elif root in ("rss", "feed") and name in ("link",):
                     link = value or element.get("href") or ""
                     if link.startswith(("http://", "https://")) and parent in ("item", "entry"):
-                        result.url_count += 1
-                        if len(result.urls) < store:
-                            result.urls.append(link)
+                        _page(result, link, store, on_url)
                 if parent and name not in ("url", "sitemap", "item", "entry"):
                     continue
                 element.clear()

@@ -15,8 +15,9 @@ from typing import Any
 
 from seoaudit.gather.extract import extract_page
 from seoaudit.gather.fetcher import Fetched, FetchSettings, Resolver
+from seoaudit.gather.sections import Section, SectionIndex
 from seoaudit.robots_txt.matching import path_of
-from seoaudit.snapshot import Exchange, PageFacts, Profile, SkippedUrl, Snapshot
+from seoaudit.snapshot import Exchange, PageFacts, Profile, RequestPlan, SkippedUrl, Snapshot
 from seoaudit.web.urls import normalise_url, origin_of
 
 MAX_SKIPPED_SAMPLE = 200
@@ -41,6 +42,7 @@ class GatherOptions:
     extra_headers: dict[str, str] = field(default_factory=dict)  # --header (secret values)
     verify_tls: bool = True  # --insecure turns it off, and the report says so
     public_peers: frozenset[str] = frozenset()  # test seam: "ip:port" peers treated as public
+    announce: Callable[[str], None] | None = None  # gets the plan line before the first request
 
 
 @dataclass
@@ -52,6 +54,7 @@ class GatherStats:
     pages: int = 0
     errors: int = 0
     planned_pages: int = 0
+    planned_requests: int = 0  # the request plan's total (revised once the site's size is known)
     recent: deque[float] = field(default_factory=lambda: deque(maxlen=200))
 
     @property
@@ -111,6 +114,17 @@ class GatherRun:
     sitemap_urls: list[str] = field(default_factory=list)
     skipped_counts: dict[str, int] = field(default_factory=dict)
     must_index_regexes: list[re.Pattern[str]] = field(default_factory=list)
+    plan: RequestPlan | None = None
+    sections: SectionIndex = field(default_factory=SectionIndex)  # every known URL, by section
+    started: float = field(default_factory=time.monotonic)
+    sample: list[str] | None = None  # the per-agent sample, once chosen
+    _sections: list[Section] | None = None
+
+    def site_sections(self) -> list[Section]:
+        """The site's sections from every URL known so far (computed once, when sampled)."""
+        if self._sections is None:
+            self._sections = self.sections.sections()
+        return self._sections
 
     # -- bookkeeping -------------------------------------------------------------------
 

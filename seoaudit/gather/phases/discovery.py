@@ -41,6 +41,8 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
             return
         queued.add(url)
         queue.append((url, depth))
+        if source != "sitemap":  # sitemap URLs are in the section index already
+            state.sections.add(url)
         discovered.append(DiscoveredUrl(url=url, depth=depth, source=source))  # type: ignore[arg-type]
 
     enqueue(state.start, 0, "start")

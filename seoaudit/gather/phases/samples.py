@@ -8,10 +8,11 @@ import asyncio
 from collections import deque
 
 from seoaudit.gather.fetcher import Fetcher
+from seoaudit.gather.sections import Section, template_matches
 from seoaudit.gather.state import GatherRun
 from seoaudit.robots_txt.matching import path_of
-from seoaudit.snapshot import DiscoveredUrl, Profile
-from seoaudit.web.urls import in_scope
+from seoaudit.snapshot import DiscoveredUrl, Profile, SiteSection
+from seoaudit.web.urls import in_scope, normalise_url
 
 ASSET_MAX_BYTES = 64 * 1024
 MAX_ASSETS = 12
@@ -35,9 +36,8 @@ def _round_robin_by_pattern(state: GatherRun, urls: list[str]) -> list[str]:
     return out
 
 
-def probe_sample(state: GatherRun) -> list[str]:
+def _known_order(state: GatherRun) -> list[str]:
     """Must-index URLs first, then sitemap URLs, then crawled pages: the ones that matter."""
-    limit = state.policy.crawl.sample_per_bot
     # Sorted, not in completion order, so the same site gives the same sample every run.
     crawled = [
         d.url for d in sorted(state.snapshot.crawl.discovered, key=lambda d: (d.depth, d.url))
@@ -50,13 +50,77 @@ def probe_sample(state: GatherRun) -> list[str]:
     )
     ordered += state.sitemap_urls
     ordered += state.html_pages
-    sample = [u for u in dict.fromkeys(ordered) if in_scope(u, state.hosts)]
-    return sample[:limit]
+    return [u for u in dict.fromkeys(ordered) if in_scope(u, state.hosts)]
+
+
+def _section_of(sections: list[Section], url: str) -> int | None:
+    return next((i for i, s in enumerate(sections) if template_matches(s.template, url)), None)
+
+
+def probe_sample(state: GatherRun, limit: int | None = None) -> list[str]:
+    """The URLs every agent fetches: the known order above, with every section of the site
+    in it. When the first ``limit`` known URLs leave sections out (a big site whose
+    sitemaps list more than the crawl reached), the tail of the sample gives way to one URL
+    per missing section, largest sections first, so the request count stays ``limit`` per
+    agent whatever the site's size; must-index literals always stay."""
+    if state.sample is not None:
+        return state.sample
+    if limit is None:
+        limit = state.plan.sample_per_bot if state.plan else state.policy.crawl.sample_per_bot
+    known = _known_order(state)
+    sections = state.site_sections()
+    chosen = known[:limit]
+    covered = {_section_of(sections, u) for u in chosen}
+    missing = [i for i in range(len(sections)) if i not in covered]
+    if missing:
+        keep = len(set(state.must_index_literals()) & set(chosen))
+        extra: list[str] = []
+        known_by_section: dict[int, str] = {}
+        for url in known[limit:]:
+            index = _section_of(sections, url)
+            if index is not None and index not in known_by_section:
+                known_by_section[index] = url
+        for index in missing:
+            candidates = [known_by_section[index]] if index in known_by_section else []
+            candidates += sections[index].sample
+            pick = next(
+                (
+                    normal
+                    for normal in (normalise_url(u) for u in candidates)
+                    if normal and in_scope(normal, state.hosts) and normal not in chosen
+                ),
+                None,
+            )
+            if pick is not None:
+                extra.append(pick)
+        room = max(0, limit - keep)
+        extra = extra[:room]
+        head = chosen[: max(keep, limit - len(extra))]
+        chosen = head + extra
+    state.sample = chosen[:limit]
+    return state.sample
+
+
+def record_sections(state: GatherRun, sample: list[str]) -> None:
+    """The site's sections into the snapshot, each with the URLs of it every agent fetched."""
+    sections = state.site_sections()
+    by_section: dict[int, list[str]] = {}
+    for url in sample:
+        index = _section_of(sections, url)
+        if index is not None:
+            by_section.setdefault(index, []).append(url)
+    state.snapshot.sections = [
+        SiteSection(template=s.template, url_count=s.url_count, sample=by_section.get(i, []))
+        for i, s in enumerate(sections)
+    ]
 
 
 async def run(state: GatherRun, fetcher: Fetcher) -> None:
     state.phase("bot probes")
     sample = probe_sample(state)
+    record_sections(state, sample)
+    probing_count = sum(1 for p in state.profiles if p.id != "seoaudit")
+    state.stats.planned_requests = state.stats.requests + len(sample) * probing_count
     probing = [p for p in state.profiles if p.id != "seoaudit"]
 
     async def probe(url: str, profile: Profile, purpose: str, cap: int | None = None) -> None:

@@ -13,7 +13,7 @@ from seoaudit.snapshot import SitemapFacts
 from seoaudit.web.urls import in_scope, normalise_url, origin_of
 
 SITEMAP_MAX_BYTES = 52 * 1024 * 1024  # a little over the 50 MB limit, to see it exceeded
-SITEMAP_MAX_FILES = 20
+SITEMAP_MAX_FILES = 40  # an index and its children: 40 x 50,000 URLs is 2M
 SITEMAP_MAX_STORED_URLS = 50_000
 
 
@@ -68,6 +68,7 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
             fetched.body,
             url=url,
             store_urls=max(0, SITEMAP_MAX_STORED_URLS - stored),
+            on_url=state.sections.add,
         )
         facts.kind = parsed.kind  # type: ignore[assignment]
         facts.url_count = parsed.url_count
