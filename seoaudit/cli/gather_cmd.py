@@ -69,7 +69,7 @@ def gather_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Gather robots.txt, sitemaps, pages and per-bot probes into a snapshot (JSON)."""
-    from seoaudit.gather.progress import GatherProgress, wants_progress
+    from seoaudit.gather.progress import GatherProgress, plan_printer, wants_progress
     from seoaudit.gather.service import GatherOptions, gather
     from seoaudit.registry import load_registry
 
@@ -83,6 +83,7 @@ def gather_command(
         probe_rate=probe_rate,
         extra_headers=parse_headers(header),
         verify_tls=not insecure,
+        announce=plan_printer(console(stderr=True), quiet),
     )
     if wants_progress(quiet):
         with GatherProgress(console(stderr=True)) as progress:
