@@ -76,10 +76,14 @@ def probe_sample(state: GatherRun, limit: int | None = None) -> list[str]:
         keep = len(set(state.must_index_literals()) & set(chosen))
         extra: list[str] = []
         known_by_section: dict[int, str] = {}
-        for url in known[limit:]:
+        wanted = set(missing)
+        for url in known[limit:]:  # a known page of each missing section, if there is one
+            if not wanted:
+                break
             index = _section_of(sections, url)
-            if index is not None and index not in known_by_section:
+            if index in wanted:
                 known_by_section[index] = url
+                wanted.discard(index)
         for index in missing:
             candidates = [known_by_section[index]] if index in known_by_section else []
             candidates += sections[index].sample

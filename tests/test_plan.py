@@ -1,0 +1,101 @@
+"""The request plan: computed before the first request, cut to fit crawl.max_time_s, kept."""
+
+from __future__ import annotations
+
+import time
+
+from seoaudit.gather.plan import TIME_SHARE, describe
+from seoaudit.gather.service import GatherOptions, gather, new_run
+from seoaudit.registry import load_registry
+from seoaudit.scenarios import ScenarioServer
+from tests.gather_helpers import page, policy, scenario
+
+BOTS = "bots: {required: [googlebot, bingbot], wanted: [oai-searchbot], blocked: [gptbot]}\n"
+
+
+def _run(text: str, **options):
+    return new_run(
+        policy(text),
+        load_registry(),
+        GatherOptions(start_url="http://127.0.0.1:9/", private_ok=True, **options),
+        None,
+        None,
+    )
+
+
+def test_the_plan_counts_every_phase_from_the_policy():
+    state = _run(
+        "crawl: {max_rps: 5, max_pages: 100, sample_per_bot: 20, max_time_s: 3600}\n" + BOTS
+    )
+    plan = state.plan
+    steps = {s.phase: s for s in plan.steps}
+    agents = len(state.profiles)  # browser, seoaudit, unknown-bot and the four bots
+    assert agents == 7
+    assert steps["robots"].requests == agents  # one origin x every agent
+    assert steps["discovery"].requests == 100
+    assert steps["samples"].requests == 20 * (agents - 1)  # everyone but the honest agent
+    assert steps["assets"].requests == 12 * 3  # browser + the two required bots
+    assert steps["rechecks"].requests == 0 and steps["rechecks"].at_most > 0
+    assert plan.requests == sum(s.requests for s in plan.steps)
+    assert plan.duration_s == round(plan.requests / 5, 1)
+    assert plan.cuts == [] and plan.sample_per_bot == 20 and plan.max_pages == 100
+    assert state.snapshot.plan == plan  # it goes into the snapshot JSON
+
+
+def test_a_plan_too_long_for_the_time_limit_cuts_samples_first_then_pages():
+    state = _run("crawl: {max_rps: 5, max_pages: 200, sample_per_bot: 50, max_time_s: 60}\n" + BOTS)
+    plan = state.plan
+    assert plan.sample_per_bot < 50 and plan.max_pages < 200
+    assert state.max_pages == plan.max_pages  # the crawl is held to it
+    assert [c.split(" ", 2)[:2] for c in plan.cuts] == [
+        ["per-bot", "sample"],
+        ["discovery", "pages"],
+    ]
+    assert all("crawl.max_time_s = 60 s at 5 req/s" in c for c in plan.cuts)
+    assert plan.duration_s <= 60 * TIME_SHARE
+
+
+def test_a_small_cut_touches_only_the_samples():
+    state = _run("crawl: {max_rps: 5, max_pages: 30, sample_per_bot: 50, max_time_s: 90}\n" + BOTS)
+    assert state.plan.max_pages == 30
+    assert 10 <= state.plan.sample_per_bot < 50
+    assert len(state.plan.cuts) == 1 and "sample_per_bot" in state.plan.cuts[0]
+
+
+def test_the_plan_line_says_requests_time_and_rate():
+    state = _run("crawl: {max_rps: 5, max_pages: 200, sample_per_bot: 50}\n" + BOTS)
+    line = describe(state.plan)
+    minutes = state.plan.requests / 5 / 60
+    assert line.startswith(
+        f"plan: about {state.plan.requests:,} requests, ~{minutes:.1f} min at 5 req/s"
+    )
+    assert "samples 300" in line and "discovery 200" in line
+
+
+def test_an_audit_prints_its_plan_first_and_ends_within_its_time_limit():
+    """A site whose full sample would take 3x the limit: the plan cuts it, the run fits."""
+    links = [f"/p{i}" for i in range(30)]
+    site = scenario([page("/", links)] + [page(p) for p in links])
+    text = "crawl: {max_rps: 20, concurrency: 4, sample_per_bot: 50, max_time_s: 20}\n" + BOTS
+    events: list[str] = []
+
+    def progress(stats):
+        if stats.requests and (not events or events[-1] != "request"):
+            events.append("request")
+
+    with ScenarioServer(site) as server:
+        started = time.monotonic()
+        snap = gather(
+            policy(text),
+            load_registry(),
+            GatherOptions(start_url=server.url, announce=events.append),
+            progress=progress,
+        )
+        took = time.monotonic() - started
+    assert events[0].startswith("plan: about ") and "cut to fit" in events[0]
+    assert events[1] == "request"  # nothing was sent before the plan was printed
+    assert snap.complete, snap.incomplete_reason
+    assert took < 20
+    assert snap.plan is not None and snap.plan.sample_per_bot < 50
+    probes = [e for e in snap.exchanges if e.purpose == "probe"]
+    assert len(probes) <= snap.plan.sample_per_bot * 6
