@@ -107,16 +107,17 @@ def _section_kpi(ctx: RuleContext, rows: list[dict[str, Any]]) -> dict[str, Any]
             refused.setdefault(template, []).append(row["bot"])
     sampled = max(r["sections"]["sampled"] for r in required)
     served = sampled - len(refused)
-    value = f"{served}/{sampled} sampled sections"
+    value = f"{served}/{sampled} sampled"
     if len(sections) != sampled:
         value += f" (of {len(sections)})"
     if refused:
-        worst = sorted(refused.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:3]
-        value += "; refused: " + ", ".join(f"{t} ({', '.join(b)})" for t, b in worst)
+        worst = sorted(refused.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        value += "; refused: " + ", ".join(t for t, _ in worst[:3])
+        value += f" and {len(worst) - 3} more" if len(worst) > 3 else ""
     share = served / sampled if sampled else None
     return {
         "id": "sections_served",
-        "label": "Site sections served to every required bot",
+        "label": "Site sections served to required bots",
         "value": value,
         "status": _status(share, 1.0, 0.9, higher_is_better=True),
         "moved_by": "infra",

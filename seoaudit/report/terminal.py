@@ -429,8 +429,6 @@ def render(result: AuditResult, options: RenderOptions) -> str:
     else:
         for part in _kpi_lines(result, width):
             console.print(part)
-        for part in _section_lines(result):
-            console.print(part)
         for part in _others(changes, chosen, width):
             console.print(part)
     for part in _summary(result):

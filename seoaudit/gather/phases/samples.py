@@ -5,12 +5,13 @@ the canonical targets nobody fetched yet."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import deque
 
 from seoaudit.gather.fetcher import Fetcher
 from seoaudit.gather.sections import Section, template_matches
 from seoaudit.gather.state import GatherRun
-from seoaudit.robots_txt.matching import path_of
+from seoaudit.robots_txt.matching import path_of, pattern_regex
 from seoaudit.snapshot import DiscoveredUrl, Profile, SiteSection
 from seoaudit.web.urls import in_scope, normalise_url
 
@@ -84,15 +85,25 @@ def probe_sample(state: GatherRun, limit: int | None = None) -> list[str]:
             if index in wanted:
                 known_by_section[index] = url
                 wanted.discard(index)
+        private = [
+            re.compile(pattern_regex(p), re.DOTALL) for p in state.policy.paths.must_not_index
+        ]
+
+        def usable(url: str | None) -> bool:
+            # must_not_index sections are the site's own business (a login wall answers
+            # every agent alike), not a crawler's
+            return (
+                url is not None
+                and in_scope(url, state.hosts)
+                and url not in chosen
+                and not any(rx.match(path_of(url)) for rx in private)
+            )
+
         for index in missing:
             candidates = [known_by_section[index]] if index in known_by_section else []
             candidates += sections[index].sample
             pick = next(
-                (
-                    normal
-                    for normal in (normalise_url(u) for u in candidates)
-                    if normal and in_scope(normal, state.hosts) and normal not in chosen
-                ),
+                (n for n in (normalise_url(u) for u in candidates) if usable(n)),
                 None,
             )
             if pick is not None:
