@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from seoaudit.gather.plan import TIME_SHARE, describe
@@ -99,3 +100,30 @@ def test_an_audit_prints_its_plan_first_and_ends_within_its_time_limit():
     assert snap.plan is not None and snap.plan.sample_per_bot < 50
     probes = [e for e in snap.exchanges if e.purpose == "probe"]
     assert len(probes) <= snap.plan.sample_per_bot * 6
+
+
+def test_the_default_policy_audits_the_demo_shop_within_its_time_limit(cli, tmp_path):
+    """The repository's rules.yaml at its own politeness (5 req/s), with the time limit cut
+    to 60 s: the plan is printed before anything else and cut to fit, and the audit ends
+    complete, the shop's 503s, Retry-After and tarpit included. (At the default 300 s the
+    same audit takes about 130 s uncut: docs/performance.md.)"""
+    from seoaudit.scenarios import load_scenario
+    from tests.conftest import REPO_ROOT
+
+    text = (REPO_ROOT / "rules.yaml").read_text(encoding="utf-8")
+    assert "  max_time_s: 300.0\n" in text
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(text.replace("  max_time_s: 300.0\n", "  max_time_s: 60.0\n"))
+    out = tmp_path / "result.json"
+    with ScenarioServer(load_scenario("demo")) as server:
+        started = time.monotonic()
+        result = cli("audit", server.url, "--policy", str(rules), "-f", "json", "-o", str(out))
+        took = time.monotonic() - started
+    assert result.code != 3, result.stderr  # 3: incomplete
+    first = result.stderr.lstrip().splitlines()[0]
+    assert first.startswith("plan: about ") and "at 5 req/s (limit 60 s)" in first
+    assert "cut to fit: per-bot sample 50 →" in result.stderr
+    assert took < 60
+    saved = json.loads(out.read_text())
+    assert saved["complete"] is True
+    assert saved["plan"]["sample_per_bot"] < 50 and saved["plan"]["max_time_s"] == 60.0
