@@ -127,3 +127,18 @@ def test_the_default_policy_audits_the_demo_shop_within_its_time_limit(cli, tmp_
     saved = json.loads(out.read_text())
     assert saved["complete"] is True
     assert saved["plan"]["sample_per_bot"] < 50 and saved["plan"]["max_time_s"] == 60.0
+
+
+def test_progress_counts_requests_against_the_plan():
+    import io
+
+    from rich.console import Console
+
+    from seoaudit.gather.progress import GatherProgress
+    from seoaudit.gather.state import GatherStats
+
+    buffer = io.StringIO()
+    with GatherProgress(Console(file=buffer, force_terminal=True, width=140)) as progress:
+        progress(GatherStats(phase="crawl", requests=12, pages=10, planned_requests=646))
+        progress._progress.refresh()
+    assert "12/~646 requests" in buffer.getvalue()

@@ -134,8 +134,12 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
     state.phase("bot probes")
     sample = probe_sample(state)
     record_sections(state, sample)
-    probing_count = sum(1 for p in state.profiles if p.id != "seoaudit")
-    state.stats.planned_requests = state.stats.requests + len(sample) * probing_count
+    # the plan's total, now that the sample is known: these probes, then at most the assets
+    required = set(state.policy.bots.required)
+    asset_agents = sum(1 for p in state.profiles if p.kind == "browser" or p.bot in required)
+    state.stats.planned_requests = (
+        state.stats.requests + len(sample) * (len(state.profiles) - 1) + MAX_ASSETS * asset_agents
+    )
     probing = [p for p in state.profiles if p.id != "seoaudit"]
 
     async def probe(url: str, profile: Profile, purpose: str, cap: int | None = None) -> None:
