@@ -65,8 +65,8 @@ def logs_command(
     from seoaudit.atomic import write_atomic
     from seoaudit.logs.findings import run_logs
     from seoaudit.logs.parse import PRESETS, parse_field_mapping
-    from seoaudit.logs.render import render_terminal
     from seoaudit.registry import load_registry
+    from seoaudit.report.logs_view import render_terminal
     from seoaudit.result import SEVERITY_RANK
 
     if log_format not in FORMATS:
@@ -91,11 +91,11 @@ def logs_command(
     if fmt == "json":
         typer.echo(text, nl=False)
     elif fmt == "markdown":
-        from seoaudit.logs.render import markdown_section
+        from seoaudit.report.logs_view import markdown_section
 
         typer.echo(markdown_section(report), nl=False)
     elif fmt == "html":
-        from seoaudit.logs.render import html_page
+        from seoaudit.report.logs_view import html_page
 
         typer.echo(html_page(report), nl=False)
     else:
