@@ -58,7 +58,17 @@ LOGICAL_FIELDS = (
 )  # fmt: skip
 TIME_UNITS = ("s", "ms", "us", "ns")
 _JSON_GUESS = {
-    "time": ("time", "timestamp", "@timestamp", "ts", "EdgeStartTimestamp", "time_local", "date"),
+    "time": (
+        "time",
+        "timestamp",
+        "@timestamp",
+        "ts",
+        "EdgeStartTimestamp",
+        "time_iso8601",
+        "time_local",
+        "date",
+        "msec",
+    ),
     "ip": ("ip", "remote_addr", "client_ip", "ClientIP", "clientip", "c-ip"),
     "host": ("host", "ClientRequestHost", "http_host", "vhost"),
     "method": ("method", "request_method", "ClientRequestMethod", "verb"),
@@ -148,6 +158,8 @@ def _parse_any_time(value: object) -> dt.datetime | None:
         text = value.strip()
         if text.isdigit():
             return _parse_any_time(int(text))
+        if text.count(".") == 1 and text.replace(".", "", 1).isdigit():  # nginx $msec
+            return _parse_any_time(float(text))
         try:
             parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
@@ -160,6 +172,7 @@ def _unescape(text: str) -> str:
     return text.replace('\\"', '"').replace("\\\\", "\\") if "\\" in text else text
 
 
+_COMMA_GAP, _COLON_GAP = re.compile(r"\s*,\s*"), re.compile(r"\s+:\s+")
 _UPSTREAM_KEYS = frozenset(("urt", "upstream_response_time", "upstream_time", "ut"))
 _REQUEST_KEYS = frozenset(("rt", "request_time", "reqtime"))
 _MICROS_KEYS = frozenset(("d", "us", "duration_us", "time_us"))
@@ -175,6 +188,8 @@ def _trailing_timing(rest: str) -> tuple[int | None, str]:
     upstream: int | None = None
     request: int | None = None
     bare: tuple[int | None, str] = (None, "")
+    if "," in rest or " : " in rest:  # nginx: `0.500, 0.510` (retries), `0.1 : 0.2` (redirects)
+        rest = _COLON_GAP.sub(":", _COMMA_GAP.sub(",", rest))
     for token in rest.split():
         key, sep, value = token.partition("=")
         if sep:
