@@ -194,6 +194,8 @@ def test_reverse_dns_verification_is_forward_confirmed():
     assert verifier.identify(ua, "203.0.113.10").verdict == SPOOFED  # name fits, forward does not
     offline = Verifier(load_registry())
     assert offline.identify(ua, "157.55.39.1").verdict == VERIFIED  # shipped Bing list
+    yandex = "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)"
+    assert offline.identify(yandex, "198.51.100.1").verdict == UNVERIFIABLE  # DNS only: --rdns
     assert offline.identify(GOOGLEBOT_UA, "66.249.66.1").verdict == VERIFIED
     assert offline.identify(GOOGLEBOT_UA, "203.0.113.9").verdict == SPOOFED
     assert (

