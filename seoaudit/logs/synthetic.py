@@ -135,10 +135,13 @@ def generate_load(
     peak_slows: bool = True,
     base_ms: float = 80.0,
     slow_factor: float = 3.0,
+    peak_error_share: float = 0.0,
+    timed: bool = True,
     start: dt.datetime | None = None,
 ) -> tuple[list[str], PlantedLoad]:
-    """Combined lines with nginx `rt=`/`urt=` timings; humans' latency is log-normal around
-    `base_ms`, and multiplied by `slow_factor` in the peak minutes when `peak_slows`."""
+    """Combined lines with nginx `rt=`/`urt=` timings (none when not `timed`); humans' latency
+    is log-normal around `base_ms`, multiplied by `slow_factor` in the peak minutes when
+    `peak_slows`; in the peak, `peak_error_share` of humans' requests get a 503."""
     rng = random.Random(seed)
     t0 = start or dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
     planted = PlantedLoad(minutes=minutes)
@@ -163,18 +166,21 @@ def generate_load(
             when = minute_start + dt.timedelta(seconds=offset)
             stamp = when.strftime("%d/%b/%Y:%H:%M:%S +0000")
             upstream = rng.lognormvariate(0, 0.3) * base_ms / 1000
+            status = 200
             if human:
                 if in_peak and peak_slows:
                     upstream *= slow_factor
+                if in_peak and rng.random() < peak_error_share:
+                    status = 503
                 ip, ua, path = rng.choice(HUMAN_IPS), BROWSER_UA, rng.choice(PATHS)
                 planted.human_requests += 1
             else:
                 ip, ua, path = rng.choice(VERIFIED_GOOGLE_IPS), GOOGLEBOT_UA, rng.choice(PATHS)
                 planted.crawler_requests += 1
-            total = upstream + 0.002
+            timing = f" rt={upstream + 0.002:.3f} urt={upstream:.3f}" if timed else ""
             out.append(
-                f'{ip} - - [{stamp}] "GET {path} HTTP/1.1" 200 {rng.randint(500, 40_000)} "-" "{ua}" '
-                f"rt={total:.3f} urt={upstream:.3f}"
+                f'{ip} - - [{stamp}] "GET {path} HTTP/1.1" {status} {rng.randint(500, 40_000)} "-" '
+                f'"{ua}"{timing}'
             )
     planted.lines = len(out)
     planted.peak_rpm_min, planted.peak_rpm_max = (min(rates), max(rates)) if rates else (0, 0)
