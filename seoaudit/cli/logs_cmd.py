@@ -37,13 +37,18 @@ def logs_command(
         "auto", "--log-format", metavar="FORMAT", help="auto, combined, common, json, w3c."
     ),
     preset: str | None = typer.Option(
-        None, "--preset", metavar="NAME", help="JSON field preset: cloudflare."
+        None,
+        "--preset",
+        metavar="NAME",
+        help="JSON field preset: cloudflare or caddy (Caddy's default log is also recognised alone).",
     ),
     fields: str | None = typer.Option(
         None,
         "--fields",
         metavar="MAPPING",
-        help="JSON field mapping, e.g. time=ts,ip=remote_addr,ua=agent,status=code.",
+        help="JSON field mapping, e.g. time=ts,ip=request.client_ip,ua=agent,status=code,"
+        "duration=resp_ms:ms (dotted paths reach nested fields; a|b takes the first present; "
+        "duration units s, ms, us, ns).",
     ),
     rdns: bool = typer.Option(
         False, "--rdns", help="Also verify by forward-confirmed reverse DNS."
@@ -61,7 +66,12 @@ def logs_command(
         help="Exit 1 on confirmed findings at or above: error, warning, info or never.",
     ),
 ) -> None:
-    """Identify and verify crawlers in access logs; confirmed conflicts exit 1."""
+    """Identify and verify crawlers in access logs; confirmed conflicts exit 1.
+
+    With response times in the log (nginx rt=/urt=, Apache %D, W3C time-taken, Caddy
+    duration, Cloudflare OriginResponseDurationMs, ...) it also says whether crawling
+    measurably loaded the origin, and up to which crawler rate it did not.
+    """
     from seoaudit.atomic import write_atomic
     from seoaudit.logs.findings import run_logs
     from seoaudit.logs.parse import PRESETS, parse_field_mapping

@@ -344,8 +344,13 @@ def crawl_safety(cube: LogCube) -> dict[str, Any]:
         )
     else:
         out["status"] = "load"
+        unseen = (
+            f" (no minute had between {safe + 1} and {degraded_from - 1} req/min)"
+            if degraded_from - safe > 2
+            else ""
+        )
         out["verdict"] = (
             f"Crawling at {degraded_from} req/min and more did measurably load the origin; "
-            f"up to {safe} req/min it did not: {stats}."
+            f"up to {safe} req/min it did not{unseen}: {stats}."
         )
     return out
