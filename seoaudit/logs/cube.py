@@ -37,14 +37,16 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 HUMAN_BOT = "browser or unknown"  # same value as seoaudit.logs.verify.HUMAN
 ROBOTS_SECTION = "/robots.txt"
 CRAWLER, OTHER = "crawler", "other"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class TrafficKey:
+class TrafficKey(NamedTuple):
+    """A tuple, so the hot path can look cells up by a plain tuple of the same values."""
+
     minute: int
     bot: str
     verdict: str
@@ -66,8 +68,7 @@ class TrafficCell:
         self.time_us += other.time_us
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class LatencyKey:
+class LatencyKey(NamedTuple):
     minute: int
     audience: str  # "crawler" | "other"
     bucket_ms: int
@@ -94,14 +95,22 @@ class LogCube:
         size: int,
         time_us: int | None,
     ) -> None:
-        cell = self.traffic[TrafficKey(minute, bot, verdict, status, section)]
+        plain = (minute, bot, verdict, status, section)
+        cell = self.traffic.get(plain)  # type: ignore[call-overload]
+        if cell is None:  # stored under a TrafficKey, found again by equal plain tuples
+            cell = self.traffic[TrafficKey._make(plain)] = TrafficCell()
         cell.requests += 1
         cell.bytes += size
         if time_us is not None:
             cell.timed += 1
             cell.time_us += time_us
             audience = OTHER if bot == HUMAN_BOT else CRAWLER
-            self.latency[LatencyKey(minute, audience, latency_bucket_ms(time_us))] += 1
+            key = (minute, audience, latency_bucket_ms(time_us))
+            latency = self.latency
+            if key in latency:
+                latency[key] += 1  # type: ignore[index]
+            else:
+                latency[LatencyKey._make(key)] = 1
 
     def merge(self, other: LogCube) -> None:
         for key, cell in other.traffic.items():
@@ -118,6 +127,10 @@ class LogCube:
 
 
 def section_of(path: str, sections: Iterable[str] = ()) -> str:
+    if not sections:  # the common case, without splitting the path
+        if path.startswith(ROBOTS_SECTION) and (len(path) == 11 or path[11] == "?"):
+            return ROBOTS_SECTION
+        return ""
     bare = path.split("?", 1)[0]
     if bare == ROBOTS_SECTION:
         return ROBOTS_SECTION
