@@ -15,11 +15,14 @@ from hypothesis import strategies as st
 
 from seoaudit.logs.findings import run_logs
 from seoaudit.logs.parse import (
+    CADDY_FIELDS,
     CLOUDFLARE_FIELDS,
+    NOT_ACCESS,
     LogFormatError,
     LogRecord,
     Malformed,
     iter_records,
+    parse_alb,
     parse_clf,
     parse_json,
     parse_w3c,
@@ -270,15 +273,23 @@ def test_update_ranges_from_an_operator_list(cli, tmp_path):
     assert failed.code == 2 and "no IP range list could be fetched" in failed.stderr
 
 
+ALB_HEAD = "https 2026-11-03T10:08:00.1Z app/x 66.249.66.1:1 - 0.1 "
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_log_line_parsers_never_raise(line):
     for result in (
         parse_clf(line),
+        parse_clf(ALB_HEAD + line),  # arbitrary trailers after a real head
+        parse_alb(line),
+        parse_alb(ALB_HEAD + line),
         parse_json(line, CLOUDFLARE_FIELDS),
+        parse_json(line, CADDY_FIELDS),
         parse_w3c(line, ["date", "time", "c-ip", "sc-status"]),
+        parse_w3c(line, ["date-local", "time-local", "c-ip", "sc-status", "time-taken"]),
     ):
-        assert result is None or isinstance(result, LogRecord)
+        assert result is None or result is NOT_ACCESS or isinstance(result, LogRecord)
 
 
 @settings(max_examples=100, deadline=None)

@@ -18,7 +18,7 @@ from seoaudit.errors import UsageError
 
 app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
 
-FORMATS = ("auto", "combined", "common", "json", "w3c")
+FORMATS = ("auto", "combined", "common", "json", "w3c", "alb")
 
 
 @app.command("logs")
@@ -34,7 +34,7 @@ def logs_command(
         help="The policy (default: rules.yaml or seoaudit.yaml here or at the git root).",
     ),
     log_format: str = typer.Option(
-        "auto", "--log-format", metavar="FORMAT", help="auto, combined, common, json, w3c."
+        "auto", "--log-format", metavar="FORMAT", help="auto, combined, common, json, w3c, alb."
     ),
     preset: str | None = typer.Option(
         None,

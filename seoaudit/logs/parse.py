@@ -1,5 +1,5 @@
 """Streaming access-log reading: combined/common, JSON lines (Cloudflare, Caddy, nginx JSON),
-W3C extended (IIS, IIS Advanced Logging, CloudFront, Incapsula exports).
+W3C extended (IIS, IIS Advanced Logging, CloudFront, Incapsula exports), AWS ALB.
 
 Lines are read one at a time, so memory stays flat whatever the file size. A line that
 cannot be parsed is yielded as `Malformed` (counted and sampled by the caller), never fatal,
@@ -20,12 +20,12 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from seoaudit.errors import SeoauditError
 from seoaudit.logs.timing import JSON_TIMING_FIELDS, to_us, unit_for_name
 
-FORMATS = ("combined", "common", "json", "w3c")
+FORMATS = ("combined", "common", "json", "w3c", "alb")
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}  # fmt: skip
 _TZ_CACHE: dict[str, dt.tzinfo] = {}
@@ -477,6 +477,47 @@ def parse_w3c(line: str, columns: list[str], line_no: int = 0) -> LogRecord | No
     )
 
 
+# AWS Application Load Balancer access log: type time elb client:port target:port
+# request_processing_time target_processing_time response_processing_time elb_status_code
+# target_status_code received_bytes sent_bytes "request" "user_agent" ... (more fields follow)
+_ALB = re.compile(
+    r"(?:https?|h2|wss?|grpcs) (?P<time>\d{4}-\d\d-\d\dT\S+) \S+ (?P<client>\S+) \S+ "
+    r"(?P<request_t>-?[\d.]+) (?P<target_t>-?[\d.]+) -?[\d.]+ (?P<status>\d{3}|-) \S+ \d+ "
+    rf'(?P<bytes>\d+) "(?P<request>{_QUOTED})" "(?P<ua>{_QUOTED})"(?: |$)'
+)
+
+
+def parse_alb(line: str, line_no: int = 0) -> LogRecord | None:
+    """One ALB access-log line; `target_processing_time` (-1 when no target answered) is the
+    origin time. The status is the load balancer's (what the client, the crawler, got)."""
+    match = _ALB.match(line)
+    if match is None or match["status"] == "-":
+        return None
+    try:
+        when = dt.datetime.fromisoformat(match["time"].replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    ip = match["client"].rsplit(":", 1)[0]  # always client:port, IPv6 too
+    method, _, rest = _unescape(match["request"]).partition(" ")
+    url = rest.rsplit(" ", 1)[0] if " " in rest else rest
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    target = float(match["target_t"])
+    return LogRecord(
+        line_no=line_no,
+        time=when if when.tzinfo else when.replace(tzinfo=dt.UTC),
+        ip=ip.strip("[]"),
+        method=method,
+        path=path,
+        status=int(match["status"]),
+        bytes_sent=int(match["bytes"]),
+        user_agent=_unescape(match["ua"]),
+        host=parts.hostname or "",
+        origin_us=None if target < 0 else to_us(match["target_t"], "s"),
+        timing="" if target < 0 else "target_processing_time",
+    )
+
+
 def open_log(path: str) -> IO[str]:
     """`-` is stdin; gzip is recognised by its magic bytes, whatever the file is called."""
     if path == "-":
@@ -516,6 +557,8 @@ def detect_format(sample: list[tuple[int, str]], name: str = "log") -> str:
         return "combined"
     if sum(1 for _, line in data if line.lstrip().startswith("{")) * 2 > len(data):
         return "json"
+    if sum(1 for _, line in data if _ALB.match(line)) * 2 > len(data):
+        return "alb"
     matches = [_CLF.match(line) for _, line in data]
     parsed = [m for m in matches if m is not None and parse_clf_time(m["time"]) is not None]
     if len(parsed) * 2 > len(data):
@@ -523,7 +566,7 @@ def detect_format(sample: list[tuple[int, str]], name: str = "log") -> str:
     line_no, text = data[0]
     raise LogFormatError(
         f"{name}:{line_no}: not a recognised access-log format (tried combined, common, "
-        f"JSON lines, W3C extended): {text[:120]!r}"
+        f"JSON lines, W3C extended, AWS ALB): {text[:120]!r}"
     )
 
 
@@ -583,6 +626,8 @@ def iter_records(
                 continue
             if kind in ("combined", "common"):
                 record = parse_clf(text, number)
+            elif kind == "alb":
+                record = parse_alb(text, number)
             elif kind == "json":
                 record = parse_json(text, json_fields, number)  # type: ignore[arg-type]
                 if record is NOT_ACCESS:
