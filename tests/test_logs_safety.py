@@ -132,3 +132,22 @@ def test_mann_whitney_against_a_shift_and_against_itself():
     assert mann_whitney_greater(base, base)[2] > 0.4
     u, _, p = mann_whitney_greater([1.0] * 10, [1.0] * 10)  # all ties: no evidence
     assert u == 50 and p == 1.0
+
+
+def test_logs_produce_data_and_never_import_report():
+    """Layering (issue 14): report/ renders the log report; logs/ must not import report/."""
+    import ast
+    from pathlib import Path
+
+    import seoaudit.logs
+
+    offenders = []
+    for source in Path(seoaudit.logs.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{source.name}: {n}" for n in names if n.startswith("seoaudit.report")]
+    assert offenders == []

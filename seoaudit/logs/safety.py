@@ -246,7 +246,7 @@ def crawl_safety(cube: LogCube) -> dict[str, Any]:
             "busy_quantile": BUSY_QUANTILE,
             "alpha": ALPHA,
             "min_rise": f"{MIN_RISE_RATIO - 1:.0%} and {MIN_RISE_MS} ms of p95, "
-            f"or {MIN_RISE_5XX:.0%} of 5xx share",
+            f"or {MIN_RISE_5XX * 100:g} percentage point of 5xx share",
         },
     }
     if timed == 0:

@@ -374,6 +374,7 @@ def safety_svg(safety: dict[str, Any], width: int = 600, height: int = 220) -> s
         f'<text x="{left}" y="{height - 5}" font-size="11">0</text>'
         f'<text x="{width - 10}" y="{height - 5}" font-size="11" text-anchor="end">{max_x} crawler req/min</text>'
         f'<text x="{left - 4}" y="18" font-size="11" text-anchor="end">{max_y}</text>'
+        f'<text x="{left + 4}" y="20" font-size="11">p95 ms, everyone else</text>'
         f'<text x="{left - 4}" y="{10 + plot_h}" font-size="11" text-anchor="end">0</text>'
     )
     return (
