@@ -145,3 +145,8 @@ def test_refreshed_lists_replace_only_their_own_shipped_list(tmp_path):
     googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
     assert verifier.identify(googlebot, "66.249.66.1").verdict == V  # shipped list kept
     assert "1 refreshed" in ranges.source and ranges.created[bing].startswith("2026-12-01")
+
+
+def test_a_log_read_in_the_wrong_format_says_so(cli):
+    run = cli("logs", str(DATA / "nginx_json.log"), "--log-format", "combined")
+    assert "Most lines (2 of 2) were not understood" in run.stdout.replace("\n", " ")

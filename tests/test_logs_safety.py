@@ -64,6 +64,14 @@ def test_a_small_significant_shift_is_noise_not_load(tmp_path, verifier):
     assert safety["comparison"]["latency_test"]["rise_ms"] < MIN_RISE_MS
 
 
+def test_a_crawler_peak_at_everyone_elses_peak_carries_a_caution(tmp_path, verifier):
+    safety, _, _ = _safety(tmp_path, verifier, peak_slows=True, peak_human_rpm=80)
+    assert safety["status"] == "load" and safety["confounded"] is True
+    assert "Caution: everyone else's traffic was" in safety["verdict"]
+    calm, _, _ = _safety(tmp_path, verifier, name="calm.log", peak_slows=True)
+    assert calm["confounded"] is False and "Caution" not in calm["verdict"]
+
+
 def test_5xx_in_the_peak_is_load_even_without_slowness(tmp_path, verifier):
     safety, planted, _ = _safety(tmp_path, verifier, peak_slows=False, peak_error_share=0.2)
     assert safety["status"] == "load"

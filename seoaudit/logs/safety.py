@@ -25,7 +25,8 @@ requests (every claimed crawler, verified or not: a spoofer loads the origin too
   below the first degraded one.
 
 This is correlation within one log: crawlers busy at the daily peak would look like load.
-The report therefore shows everyone else's request rate in both groups beside the verdict.
+The report therefore shows everyone else's request rate in both groups beside the verdict,
+and the verdict carries a caution when that rate is 20% or more higher in the busy minutes.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ MIN_RISE_RATIO = 1.20
 MIN_RISE_MS = 25
 MIN_RISE_5XX = 0.01
 BUSY_QUANTILE = 90
+CONFOUND_RATIO = 1.2  # others' traffic this much higher in busy minutes: say so
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 17
 
@@ -345,10 +347,19 @@ def crawl_safety(cube: LogCube) -> dict[str, Any]:
         f"{latency['bootstrap_95ci_ms'][1]} ms); 5xx {busy_side['share_5xx']:.2%} vs "
         f"{other_side['share_5xx']:.2%}"
     )
+    busy_others, other_others = busy_side["others_rpm_median"], other_side["others_rpm_median"]
+    out["confounded"] = bool(other_others and busy_others >= CONFOUND_RATIO * other_others)
+    caution = (
+        f" Caution: everyone else's traffic was {busy_others / other_others - 1:.0%} higher in the "
+        "busiest crawler minutes too, so part of any difference may be theirs."
+        if out["confounded"]
+        else ""
+    )
     if degraded_from is None:
         out["status"] = "no_load"
         out["verdict"] = (
             f"Crawling at up to {safe} req/min did not measurably load the origin: {stats}."
+            + caution
         )
     else:
         out["status"] = "load"
@@ -359,6 +370,6 @@ def crawl_safety(cube: LogCube) -> dict[str, Any]:
         )
         out["verdict"] = (
             f"Crawling at {degraded_from} req/min and more did measurably load the origin; "
-            f"up to {safe} req/min it did not{unseen}: {stats}."
+            f"up to {safe} req/min it did not{unseen}: {stats}." + caution
         )
     return out

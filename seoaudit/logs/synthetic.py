@@ -136,6 +136,7 @@ def generate_load(
     base_ms: float = 80.0,
     slow_factor: float = 3.0,
     peak_error_share: float = 0.0,
+    peak_human_rpm: int | None = None,
     timed: bool = True,
     start: dt.datetime | None = None,
 ) -> tuple[list[str], PlantedLoad]:
@@ -153,7 +154,8 @@ def generate_load(
         crawlers = (
             rng.randint(peak_rpm - 10, peak_rpm + 10) if in_peak else rng.randint(*base_crawler_rpm)
         )
-        humans = rng.randint(human_rpm - 5, human_rpm + 5)
+        rate = peak_human_rpm if in_peak and peak_human_rpm is not None else human_rpm
+        humans = rng.randint(rate - 5, rate + 5)
         minute_start = t0 + dt.timedelta(minutes=m)
         if in_peak:
             planted.peak_minutes.append(int(minute_start.timestamp()) // 60)

@@ -57,6 +57,12 @@ def render_terminal(report: dict[str, Any], findings: list[Any]) -> RenderableTy
         style="bold",
     )
     head.append(f"\n{source_line(report)}")
+    if report["lines"] and report["malformed"]["count"] * 2 > report["lines"]:
+        head.append(
+            f"\nMost lines ({report['malformed']['count']:,} of {report['lines']:,}) were not "
+            "understood: check --log-format, --preset or --fields.",
+            style="bold yellow",
+        )
     parts.append(head)
     parts.append(safety_terminal(report.get("safety") or {}))
     table = Table(title="Per bot and verdict", title_justify="left")
