@@ -26,7 +26,8 @@ requests (every claimed crawler, verified or not: a spoofer loads the origin too
 
 This is correlation within one log: crawlers busy at the daily peak would look like load.
 The report therefore shows everyone else's request rate in both groups beside the verdict,
-and the verdict carries a caution when that rate is 20% or more higher in the busy minutes.
+and the verdict carries a caution when that rate (mean per minute) is 20% or more higher
+in the busy minutes.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ def compare(
             "crawler_rpm_max": max(m["crawler"] for m in group),
             "crawler_rpm_median": median(m["crawler"] for m in group),
             "others_rpm_median": median(m["requests"] for m in group),
+            "others_rpm_mean": round(sum(m["requests"] for m in group) / len(group), 1),
             "p50_ms": exact_quantile(pooled, 50),
             "p95_ms": exact_quantile(pooled, 95),
             "median_minute_p95_ms": median(group_p95),
@@ -347,7 +349,7 @@ def crawl_safety(cube: LogCube) -> dict[str, Any]:
         f"{latency['bootstrap_95ci_ms'][1]} ms); 5xx {busy_side['share_5xx']:.2%} vs "
         f"{other_side['share_5xx']:.2%}"
     )
-    busy_others, other_others = busy_side["others_rpm_median"], other_side["others_rpm_median"]
+    busy_others, other_others = busy_side["others_rpm_mean"], other_side["others_rpm_mean"]
     out["confounded"] = bool(other_others and busy_others >= CONFOUND_RATIO * other_others)
     caution = (
         f" Caution: everyone else's traffic was {busy_others / other_others - 1:.0%} higher in the "
