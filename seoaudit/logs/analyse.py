@@ -88,6 +88,9 @@ class LogAnalysis:
     crawler_minutes: Counter[int] = field(default_factory=Counter)
     error_minutes: Counter[int] = field(default_factory=Counter)
     visited_must_index: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # verified crawlers' 4xx/5xx by (bot, robots.txt?, status, minute): the SLO module
+    # attributes them to a protection (maintenance windows need the minute)
+    verified_refusals: Counter[tuple[str, bool, int, int]] = field(default_factory=Counter)
     files: list[str] = field(default_factory=list)
 
     def feed(self, items: Iterable[LogRecord | Malformed], name: str) -> None:
@@ -123,6 +126,9 @@ class LogAnalysis:
                 self.error_minutes[minute] += 1
             if identity.verdict != VERIFIED:
                 continue
+            if record.status >= 400:
+                is_robots = record.path.split("?", 1)[0] == "/robots.txt"
+                self.verified_refusals[(identity.bot_id, is_robots, record.status, minute)] += 1
             kind = conflict_kind(record.status)
             if kind is not None:
                 if record.path.split("?", 1)[0] == "/robots.txt":
@@ -219,6 +225,10 @@ class LogAnalysis:
                 "minutes": {str(k): v for k, v in sorted(self.crawler_minutes.items())},
                 "error_minutes": {str(k): v for k, v in sorted(self.error_minutes.items())},
             },
+            "verified_refusals": [
+                {"bot": b, "robots_txt": r, "status": st, "minute": m, "count": n}
+                for (b, r, st, m), n in sorted(self.verified_refusals.items())
+            ],
             "ranges": {"source": self.verifier.ranges.source, "created": self.verifier.ranges.created},
             "rdns": self.verifier.rdns,
         }  # fmt: skip

@@ -349,11 +349,17 @@ def verdict_line(result: AuditResult) -> str:
     if result.unreachable is not None:
         return f"Gate: not judged — site unreachable ({result.unreachable.what})"
     state = "" if result.complete else " (audit incomplete)"
-    if gate.fail_on == "never":
+    slo = f"; SLO breached: {', '.join(gate.slo_breached)}" if gate.slo_breached else ""
+    if gate.fail_on == "never" and not slo:
         return f"Gate: not enforced (--fail-on never){state}"
     if gate.failed:
         scope = " new" if gate.baseline else ""
-        return f"Gate: FAILED — {gate.counted}{scope} finding(s) at or above {gate.fail_on}{state}"
+        if not gate.counted:
+            return f"Gate: FAILED — visibility SLO breached: {', '.join(gate.slo_breached)}{state}"
+        return (
+            f"Gate: FAILED — {gate.counted}{scope} finding(s) at or above {gate.fail_on}"
+            f"{slo}{state}"
+        )
     return f"Gate: passed — nothing at or above {gate.fail_on}{state}"
 
 

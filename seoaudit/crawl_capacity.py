@@ -1,0 +1,206 @@
+"""Crawl-budget reconciliation: what search needs against what infrastructure allows.
+
+Needed, per bot: the URLs the site asks to have crawled (sitemaps + must-index, from the
+audit) ÷ ``rate.recrawl_days``; every required and wanted crawler recrawls on its own, so
+the needs add up. Allowed: ``infra.origin_capacity_rps`` × ``infra.crawler_share``, shared
+by all crawlers. When the needs fit, the block is replaced by the protection that keeps the
+origin safe without costing the index: verified crawlers limited together to the allowed
+rate with 429 + Retry-After, never refused (config from ``seoaudit.fixconfig``). When they do
+not, by how much, and each single change that would make them fit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from seoaudit.fixconfig import limiter_configs, server_of, vendor_of
+from seoaudit.result import Finding
+
+DAY_S = 86_400
+_REFUSING = ("waf_block", "bot_challenge", "rate_limit", "tarpit")
+
+
+def _known_urls(scoreboard: dict[str, Any] | None) -> int | None:
+    urls = [
+        (b.get("crawl_rate") or {}).get("urls")
+        for b in (scoreboard or {}).get("bots", [])
+        if b.get("crawl_rate")
+    ]
+    urls = [u for u in urls if u]
+    return max(urls) if urls else None
+
+
+def _observed(logs: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What verified crawlers really asked for, per bot: mean and peak-minute rates."""
+    if not logs:
+        return None
+    span = logs.get("window") or {}
+    seconds = None
+    if span.get("start") and span.get("end"):
+        start, end = (dt.datetime.fromisoformat(span[k]) for k in ("start", "end"))
+        seconds = max((end - start).total_seconds(), 60.0)
+    bots = [
+        {
+            "bot": b["bot"],
+            "requests": b["requests"],
+            "mean_rps": round(b["requests"] / seconds, 4) if seconds else None,
+            "peak_rps": round(b.get("peak_rpm", 0) / 60, 4),
+        }
+        for b in logs.get("bots", [])
+        if b.get("verdict") == "verified"
+    ]
+    minutes = (logs.get("timeline") or {}).get("minutes") or {}
+    peak_all = max(minutes.values(), default=0) / 60
+    return {
+        "bots": bots,
+        "verified_mean_rps": round(sum(b["mean_rps"] or 0 for b in bots), 4) if seconds else None,
+        "crawler_peak_rps": round(peak_all, 4),
+    }
+
+
+def _pattern_overlaps(expensive: str, must_index: list[str]) -> bool:
+    """An expensive pattern and a must-index pattern reach the same URLs (one is a prefix of
+    the other; a bare "/" must-index entry is read as the home page, not the whole site)."""
+    a = expensive.rstrip("*$")
+    for pattern in must_index:
+        m = pattern.rstrip("*$")
+        if m and m != "/" and (a.startswith(m) or m.startswith(a)):
+            return True
+    return False
+
+
+def reconcile(
+    policy: Any,
+    scoreboard: dict[str, Any] | None,
+    findings: list[Finding],
+    logs: dict[str, Any] | None,
+) -> dict[str, Any]:
+    infra, days = policy.infra, policy.rate.recrawl_days
+    capacity, share = infra.origin_capacity_rps, infra.crawler_share
+    allowed = capacity * share if capacity else None
+    urls = _known_urls(scoreboard)
+    bots = [(b, "required") for b in policy.bots.required]
+    bots += [(b, "wanted") for b in policy.bots.wanted if b not in policy.bots.required]
+    per_bot = urls / (days * DAY_S) if urls else None
+    current = {
+        b["bot"]: (b.get("crawl_rate") or {}).get("sustainable_rps")
+        for b in (scoreboard or {}).get("bots", [])
+    }
+    needs = [
+        {
+            "bot": bot,
+            "role": role,
+            "needed_rps": None if per_bot is None else round(per_bot, 4),
+            "allowed_today_rps": current.get(bot),
+        }
+        for bot, role in bots
+    ]
+    needed = per_bot * len(bots) if per_bot is not None else None
+    out: dict[str, Any] = {
+        "known_urls": urls,
+        "recrawl_days": days,
+        "capacity_rps": capacity,
+        "crawler_share": share,
+        "allowed_rps": None if allowed is None else round(allowed, 4),
+        "needed_rps": None if needed is None else round(needed, 4),
+        "needs": needs,
+        "observed": _observed(logs),
+        "expensive_paths": [
+            {"pattern": p, "must_index": _pattern_overlaps(p, policy.paths.must_index)}
+            for p in infra.expensive_paths
+        ],
+        "verdict": "unknown",
+        "summary": "",
+        "to_fit": [],
+        "proposal": None,
+    }
+    if allowed is None:
+        out["summary"] = (
+            "Infrastructure's side is not stated: set infra.origin_capacity_rps (and "
+            "infra.crawler_share) to reconcile the crawl budget."
+        )
+        return out
+    if needed is None:
+        observed = out["observed"]
+        if observed and observed["crawler_peak_rps"]:
+            peak = observed["crawler_peak_rps"]
+            fits = peak <= allowed
+            out["verdict"] = "fits" if fits else "does_not_fit"
+            out["summary"] = (
+                f"Crawlers peaked at {peak:.2f} req/s in the log, "
+                f"{'within' if fits else 'above'} the {allowed:.2f} req/s infrastructure allows "
+                f"({share:.0%} of {capacity:g}); the URLs search needs come from an audit."
+            )
+        else:
+            out["summary"] = "No known URL count (run an audit) and no crawler load in the log."
+        return out
+    if needed <= allowed:
+        out["verdict"] = "fits"
+        out["summary"] = (
+            f"Search needs {needed:.3f} req/s ({urls:,} URLs every {days:g} days × "
+            f"{len(bots)} crawlers); infrastructure allows {allowed:.2f} req/s "
+            f"({share:.0%} of {capacity:g} req/s): it fits, with {allowed / needed:.1f}× headroom."
+        )
+        out["proposal"] = _proposal(allowed, findings)
+        return out
+    out["verdict"] = "does_not_fit"
+    short = needed - allowed
+    out["shortfall_rps"] = round(short, 4)
+    out["summary"] = (
+        f"Search needs {needed:.2f} req/s ({urls:,} URLs every {days:g} days × {len(bots)} "
+        f"crawlers); infrastructure allows {allowed:.2f} req/s ({share:.0%} of {capacity:g}): "
+        f"short by {short:.2f} req/s ({needed / allowed:.1f}× the allowance)."
+    )
+    options = []
+    if needed / capacity <= 1:
+        options.append(
+            {
+                "owner": "infra",
+                "change": f"infra.crawler_share ≥ {needed / capacity:.3f}",
+                "value": round(needed / capacity, 4),
+            }
+        )
+    options.append(
+        {
+            "owner": "infra",
+            "change": f"infra.origin_capacity_rps ≥ {needed / share:.1f}",
+            "value": round(needed / share, 2),
+        }
+    )
+    options.append(
+        {
+            "owner": "seo",
+            "change": f"rate.recrawl_days ≥ {days * needed / allowed:.1f}",
+            "value": round(days * needed / allowed, 2),
+        }
+    )
+    fit_urls = int(allowed * days * DAY_S / len(bots))
+    options.append(
+        {
+            "owner": "seo",
+            "change": f"at most {fit_urls:,} known URLs (sitemaps + must-index; "
+            f"{urls - fit_urls:,} fewer, e.g. expensive or duplicate URLs out of the sitemaps)",
+            "value": fit_urls,
+        }
+    )
+    out["to_fit"] = options
+    return out
+
+
+def _proposal(allowed: float, findings: list[Finding]) -> dict[str, Any]:
+    refusing = [f for f in findings if f.protection in _REFUSING and not f.waived]
+    items = [e.model_dump() for f in refusing for e in f.evidence]
+    vendor, server = vendor_of(items), server_of(items)
+    configs = limiter_configs(allowed, vendor, server)
+    return {
+        "rate_rps": round(allowed, 4),
+        "replaces": sorted({f.rule for f in refusing}),
+        "vendor": vendor,
+        "text": (
+            f"Replace the block with a limiter: verified crawlers together get up to "
+            f"{allowed:.2f} req/s and 429 + Retry-After above it (they slow down and come "
+            "back), never 401/403; unverified bot-like agents are still refused."
+        ),
+        "configs": [c.model_dump(mode="json") for c in configs],
+    }
