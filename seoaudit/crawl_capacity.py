@@ -91,7 +91,7 @@ def reconcile(
         {
             "bot": bot,
             "role": role,
-            "needed_rps": None if per_bot is None else round(per_bot, 4),
+            "needed_rps": None if per_bot is None else round(per_bot, 6),
             "allowed_today_rps": current.get(bot),
         }
         for bot, role in bots
@@ -103,7 +103,7 @@ def reconcile(
         "capacity_rps": capacity,
         "crawler_share": share,
         "allowed_rps": None if allowed is None else round(allowed, 4),
-        "needed_rps": None if needed is None else round(needed, 4),
+        "needed_rps": None if needed is None else round(needed, 6),
         "needs": needs,
         "observed": _observed(logs),
         "expensive_paths": [
@@ -128,8 +128,8 @@ def reconcile(
             fits = peak <= allowed
             out["verdict"] = "fits" if fits else "does_not_fit"
             out["summary"] = (
-                f"Crawlers peaked at {peak:.2f} req/s in the log, "
-                f"{'within' if fits else 'above'} the {allowed:.2f} req/s infrastructure allows "
+                f"Crawlers peaked at {peak:.3g} req/s in the log, "
+                f"{'within' if fits else 'above'} the {allowed:.3g} req/s infrastructure allows "
                 f"({share:.0%} of {capacity:g}); the URLs search needs come from an audit."
             )
         else:
@@ -138,8 +138,8 @@ def reconcile(
     if needed <= allowed:
         out["verdict"] = "fits"
         out["summary"] = (
-            f"Search needs {needed:.3f} req/s ({urls:,} URLs every {days:g} days × "
-            f"{len(bots)} crawlers); infrastructure allows {allowed:.2f} req/s "
+            f"Search needs {needed:.3g} req/s ({urls:,} URLs every {days:g} days × "
+            f"{len(bots)} crawlers); infrastructure allows {allowed:.3g} req/s "
             f"({share:.0%} of {capacity:g} req/s): it fits, with {allowed / needed:.1f}× headroom."
         )
         out["proposal"] = _proposal(allowed, findings)
@@ -148,9 +148,9 @@ def reconcile(
     short = needed - allowed
     out["shortfall_rps"] = round(short, 4)
     out["summary"] = (
-        f"Search needs {needed:.2f} req/s ({urls:,} URLs every {days:g} days × {len(bots)} "
-        f"crawlers); infrastructure allows {allowed:.2f} req/s ({share:.0%} of {capacity:g}): "
-        f"short by {short:.2f} req/s ({needed / allowed:.1f}× the allowance)."
+        f"Search needs {needed:.3g} req/s ({urls:,} URLs every {days:g} days × {len(bots)} "
+        f"crawlers); infrastructure allows {allowed:.3g} req/s ({share:.0%} of {capacity:g}): "
+        f"short by {short:.3g} req/s ({needed / allowed:.1f}× the allowance)."
     )
     options = []
     if needed / capacity <= 1:
@@ -189,18 +189,24 @@ def reconcile(
 
 
 def _proposal(allowed: float, findings: list[Finding]) -> dict[str, Any]:
+    """The limiter, written for each protection that refuses crawlers today (by vendor)."""
     refusing = [f for f in findings if f.protection in _REFUSING and not f.waived]
-    items = [e.model_dump() for f in refusing for e in f.evidence]
-    vendor, server = vendor_of(items), server_of(items)
-    configs = limiter_configs(allowed, vendor, server)
+    where: dict[tuple[str | None, str | None], None] = {}
+    for f in refusing:
+        items = [e.model_dump() for e in f.evidence]
+        where.setdefault((vendor_of(items), server_of(items)), None)
+    configs: dict[str, Any] = {}
+    for vendor, server in where or {(None, None): None}:
+        for config in limiter_configs(allowed, vendor, server):
+            configs.setdefault(config.title, config.model_dump(mode="json"))
     return {
-        "rate_rps": round(allowed, 4),
+        "rate_rps": round(allowed, 6),
         "replaces": sorted({f.rule for f in refusing}),
-        "vendor": vendor,
+        "vendors": sorted({v for v, _ in where if v}),
         "text": (
             f"Replace the block with a limiter: verified crawlers together get up to "
-            f"{allowed:.2f} req/s and 429 + Retry-After above it (they slow down and come "
+            f"{allowed:.3g} req/s and 429 + Retry-After above it (they slow down and come "
             "back), never 401/403; unverified bot-like agents are still refused."
         ),
-        "configs": [c.model_dump(mode="json") for c in configs],
+        "configs": list(configs.values()),
     }

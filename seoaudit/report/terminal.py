@@ -37,6 +37,7 @@ from seoaudit.report.client import (
     Group as Change,
 )
 from seoaudit.report.evidence import display, render_evidence, short_url
+from seoaudit.report.slo_section import terminal_parts
 from seoaudit.result import AuditResult, Finding
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[A-Za-z]")
@@ -407,6 +408,8 @@ def render(result: AuditResult, options: RenderOptions) -> str:
         bots = _bots_table(result)
         if bots is not None:
             console.print(bots)
+        for part in terminal_parts(result.slo, details=True):
+            console.print(part)
         notes = shared_notes(changes)
         for part in _notes(notes):
             console.print(part)
@@ -422,6 +425,8 @@ def render(result: AuditResult, options: RenderOptions) -> str:
                 console.print(part, soft_wrap=isinstance(part, Verbatim))
     else:
         for part in _kpi_lines(result, width):
+            console.print(part)
+        for part in terminal_parts(result.slo):
             console.print(part)
         for part in _others(changes, chosen, width):
             console.print(part)
