@@ -140,7 +140,7 @@ def reconcile(
         out["summary"] = (
             f"Search needs {needed:.3g} req/s ({urls:,} URLs every {days:g} days × "
             f"{len(bots)} crawlers); infrastructure allows {allowed:.3g} req/s "
-            f"({share:.0%} of {capacity:g} req/s): it fits, with {allowed / needed:.1f}× headroom."
+            f"({share:.0%} of {capacity:g} req/s): it fits, with {allowed / needed:,.1f}× headroom."
         )
         out["proposal"] = _proposal(allowed, findings)
         return out
