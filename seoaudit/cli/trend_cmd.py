@@ -41,6 +41,8 @@ def trend_command(
     from seoaudit.report.trend_render import html_page, terminal
     from seoaudit.trend import build_trend
 
+    if not fmt and output is not None and output.suffix.lower() in (".html", ".htm", ".json"):
+        fmt = ["json" if output.suffix.lower() == ".json" else "html"]  # from the file name
     fmt = one_format(fmt, ("terminal", "json", "html"), "trend")  # type: ignore[assignment]
     path = history_path(history)
     if site is None:

@@ -134,6 +134,10 @@ def line_chart(
         path = " ".join(f"{x:.1f},{yy:.1f}" for x, yy, _ in coords)
         parts.append(f'<polyline points="{path}" fill="none" stroke="#1e88e5" stroke-width="2"/>')
     for x, yy, p in coords:
+        parts.append(
+            f'<text x="{x:.1f}" y="{height - 4}" font-size="10" text-anchor="middle">'
+            f"#{p['run']}</text>"
+        )
         bad = p.get("status") in ("breached", "bad")
         shown = pct_text(p["value"]) if unit == "%" else p.get("text") or f"{p['value']:g}"
         parts.append(
@@ -151,7 +155,7 @@ body { font: 15px/1.5 system-ui, sans-serif; color: #1d232a; max-width: 980px; m
        padding: 24px; overflow-wrap: anywhere; }
 h2 { border-bottom: 2px solid #1d232a; margin-top: 32px; }
 .chart { border: 1px solid #d9dee5; border-radius: 6px; padding: 8px 12px; margin: 12px 0; }
-.chart svg { max-width: 100%; height: auto; }
+.chart svg { display: block; max-width: 100%; height: auto; }
 .muted, small { color: #5b6470; } .bad { color: #c62828; font-weight: 700; }
 table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: 4px 8px;
   border-bottom: 1px solid #d9dee5; }
