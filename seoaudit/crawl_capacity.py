@@ -16,9 +16,14 @@ from typing import Any
 
 from seoaudit.fixconfig import limiter_configs, server_of, vendor_of
 from seoaudit.result import Finding
+from seoaudit.slo import rate_text
 
 DAY_S = 86_400
 _REFUSING = ("waf_block", "bot_challenge", "rate_limit", "tarpit")
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:,.0f}×" if ratio >= 100 else f"{ratio:.1f}×"
 
 
 def _known_urls(scoreboard: dict[str, Any] | None) -> int | None:
@@ -128,8 +133,8 @@ def reconcile(
             fits = peak <= allowed
             out["verdict"] = "fits" if fits else "does_not_fit"
             out["summary"] = (
-                f"Crawlers peaked at {peak:.3g} req/s in the log, "
-                f"{'within' if fits else 'above'} the {allowed:.3g} req/s infrastructure allows "
+                f"Crawlers peaked at {rate_text(peak)} in the log, "
+                f"{'within' if fits else 'above'} the {rate_text(allowed)} infrastructure allows "
                 f"({share:.0%} of {capacity:g}); the URLs search needs come from an audit."
             )
         else:
@@ -138,9 +143,9 @@ def reconcile(
     if needed <= allowed:
         out["verdict"] = "fits"
         out["summary"] = (
-            f"Search needs {needed:.3g} req/s ({urls:,} URLs every {days:g} days × "
-            f"{len(bots)} crawlers); infrastructure allows {allowed:.3g} req/s "
-            f"({share:.0%} of {capacity:g} req/s): it fits, with {allowed / needed:,.1f}× headroom."
+            f"Search needs {rate_text(needed)} ({urls:,} URLs every {days:g} days × "
+            f"{len(bots)} crawlers); infrastructure allows {rate_text(allowed)} "
+            f"({share:.0%} of {capacity:g} req/s): it fits, with {_times(allowed / needed)} headroom."
         )
         out["proposal"] = _proposal(allowed, findings)
         return out
@@ -148,9 +153,9 @@ def reconcile(
     short = needed - allowed
     out["shortfall_rps"] = round(short, 4)
     out["summary"] = (
-        f"Search needs {needed:.3g} req/s ({urls:,} URLs every {days:g} days × {len(bots)} "
-        f"crawlers); infrastructure allows {allowed:.3g} req/s ({share:.0%} of {capacity:g}): "
-        f"short by {short:.3g} req/s ({needed / allowed:.1f}× the allowance)."
+        f"Search needs {rate_text(needed)} ({urls:,} URLs every {days:g} days × {len(bots)} "
+        f"crawlers); infrastructure allows {rate_text(allowed)} ({share:.0%} of {capacity:g}): "
+        f"short by {rate_text(short)} ({_times(needed / allowed)} the allowance)."
     )
     options = []
     if needed / capacity <= 1:
@@ -205,7 +210,7 @@ def _proposal(allowed: float, findings: list[Finding]) -> dict[str, Any]:
         "vendors": sorted({v for v, _ in where if v}),
         "text": (
             f"Replace the block with a limiter: verified crawlers together get up to "
-            f"{allowed:.3g} req/s and 429 + Retry-After above it (they slow down and come "
+            f"{rate_text(allowed)} and 429 + Retry-After above it (they slow down and come "
             "back), never 401/403; unverified bot-like agents are still refused."
         ),
         "configs": list(configs.values()),

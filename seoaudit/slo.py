@@ -69,6 +69,17 @@ def pct_text(pct: float | None) -> str:
     return f"{math.floor(pct * scale) / scale:.{places}f}%"
 
 
+def rate_text(rps: float | None) -> str:
+    """A request rate a person reads: "5 req/s", "0.25 req/s", "12 requests an hour"."""
+    if rps is None:
+        return "unknown"
+    if rps >= 0.1:
+        return f"{rps:.3g} req/s"
+    if rps * 3600 >= 1:
+        return f"{rps * 3600:.3g} requests an hour"
+    return f"{rps * 86400:.3g} requests a day"
+
+
 @dataclass
 class Sli:
     """One SLI against its target: the numbers behind a status, not just the status."""
@@ -107,7 +118,7 @@ class Sli:
             "nines": nines(pct),
             "status": status,
             "budget": {
-                "allowed_bad": round(allowed, 2),
+                "allowed_bad": round(allowed, 4),
                 "bad": bad,
                 "consumed_pct": consumed,
                 "exhausted": status == "breached",

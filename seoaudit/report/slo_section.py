@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from seoaudit.slo import nines_text, pct_text
+from seoaudit.slo import nines_text, pct_text, rate_text
 
 STATUS_WORD = {"met": "met", "breached": "BREACHED", "no_data": "no data"}
 STATUS_STYLE = {"met": "green", "breached": "bold red", "no_data": "dim"}
@@ -47,7 +47,7 @@ def budget_text(sli: dict[str, Any]) -> str:
         "no budget (100% target)"
         if consumed is None
         else f"{consumed:g}% of the error budget consumed ({budget['bad']:,} of "
-        f"{budget['allowed_bad']:g} allowed)"
+        f"{budget['allowed_bad']:.3g} allowed)"
     )
     causes = ", ".join(f"{c['label']} {c['share']:.0%}" for c in sli["consumed_by"])
     return spent + (f" by {causes}" if causes else "")
@@ -61,16 +61,16 @@ def budget_lines(budget: dict[str, Any]) -> list[str]:
             continue
         today = need.get("allowed_today_rps")
         lines.append(
-            f"{need['bot']} ({need['role']}) needs {need['needed_rps']:.3g} req/s"
-            + (f"; the site's limits allow it {today:.3g} req/s today" if today else "")
+            f"{need['bot']} ({need['role']}) needs {rate_text(need['needed_rps'])}"
+            + (f"; the site's limits allow it {rate_text(today)} today" if today else "")
         )
     observed = budget.get("observed")
     if observed and observed.get("crawler_peak_rps"):
         lines.append(
-            f"In the log: crawler-like agents peaked at {observed['crawler_peak_rps']:g} req/s "
+            f"In the log: crawler-like agents peaked at {rate_text(observed['crawler_peak_rps'])} "
             "(busiest minute)"
             + (
-                f"; verified crawlers averaged {observed['verified_mean_rps']:g} req/s"
+                f"; verified crawlers averaged {rate_text(observed['verified_mean_rps'])}"
                 if observed.get("verified_mean_rps") is not None
                 else ""
             )
