@@ -96,7 +96,24 @@ def budget_lines(budget: dict[str, Any]) -> list[str]:
 # -- terminal -------------------------------------------------------------------------------
 
 
+def _compact_sli(sli: dict[str, Any]) -> str:
+    if sli["pct"] is None:
+        return f"{sli['label']}: no data ({sli.get('note') or 'not measured'})"
+    text = (
+        f"{sli['label']}: {pct_text(sli['pct'])} ({nines_text(sli['pct'])}) vs "
+        f"{pct_text(sli['target_pct'])} ({nines_text(sli['target_pct'])})"
+    )
+    consumed = sli["budget"]["consumed_pct"]
+    if sli["budget"]["bad"]:
+        spent = "budget spent" if consumed is None else f"{consumed:g}% of budget"
+        top = sli["consumed_by"][0]["label"] if sli["consumed_by"] else ""
+        text += f"; {spent}" + (f", mostly {top}" if top else "")
+    return text
+
+
 def terminal_parts(slo: dict[str, Any] | None, *, details: bool = False) -> list[object]:
+    """One line per SLI and the crawl-budget verdict; ``details`` adds the budget causes,
+    every need, the options and the limiter config."""
     from rich.table import Table
     from rich.text import Text
 
@@ -105,30 +122,35 @@ def terminal_parts(slo: dict[str, Any] | None, *, details: bool = False) -> list
     parts: list[object] = [Text("Visibility SLOs", style="bold underline"), Text(uptime_line(slo))]
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
     table.add_column(ratio=1)
     for sli in slo["slis"]:
         status = sli["status"]
-        table.add_row(
-            Text(STATUS_WORD[status], style=STATUS_STYLE[status]),
-            Text(f"{sli['label']} [{sli['source']}; moved by {sli['moved_by']}]"),
-        )
-        table.add_row(Text(""), Text(sli_figures(sli)))
-        table.add_row(Text(""), Text(budget_text(sli), style="dim" if status == "met" else ""))
+        word = Text(STATUS_WORD[status], style=STATUS_STYLE[status])
+        owner = Text(sli["moved_by"].capitalize())
+        if details:
+            table.add_row(word, owner, Text(f"{sli['label']} [{sli['source']}]"))
+            table.add_row(Text(""), Text(""), Text(sli_figures(sli)))
+            table.add_row(Text(""), Text(""), Text(budget_text(sli)))
+        else:
+            table.add_row(word, owner, Text(_compact_sli(sli)))
     parts.append(table)
     for missing in slo.get("not_measured", []):
         parts.append(Text(f"not measured: {missing}", style="dim"))
     budget = slo.get("budget")
     if budget:
-        parts.append(Text("Crawl budget", style="bold underline"))
-        for line in budget_lines(budget):
+        lines = budget_lines(budget) if details else [budget.get("summary", "")]
+        parts.append(Text("Crawl budget: " + lines[0] if lines else "Crawl budget"))
+        for line in lines[1:]:
             parts.append(Text(f"  {line}"))
         proposal = budget.get("proposal")
         if proposal and details:
             for config in proposal["configs"]:
                 parts.append(Text(f"  {config['title']} — {config['where']}", style="bold"))
                 parts.append(Text(config["code"]))
-        elif proposal and proposal["configs"]:
-            parts.append(Text("  (the config to paste: --details, Markdown or HTML)", style="dim"))
+        elif proposal or budget.get("to_fit"):
+            what = "the limiter that replaces the block" if proposal else "what would make it fit"
+            parts.append(Text(f"  ({what}: --details, Markdown or HTML)", style="dim"))
     parts.append(Text(""))
     return parts
 
