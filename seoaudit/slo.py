@@ -21,7 +21,7 @@ from seoaudit.result import AuditResult, Finding
 # why a crawler request failed, in the words both teams use
 PROTECTIONS: dict[str, str] = {
     "waf": "WAF or bot rule (401/403)",
-    "challenge": "challenge page",
+    "challenge": "challenges",
     "rate_limit": "rate limit (429)",
     "maintenance": "maintenance 503s (declared window)",
     "server_error": "server errors (5xx)",
@@ -92,6 +92,7 @@ class Sli:
     total: int
     moved_by: str  # seo | infra | shared
     causes: Counter[str] = field(default_factory=Counter)
+    short: str = ""  # a few words, for one-line summaries
     note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -109,6 +110,7 @@ class Sli:
         return {
             "id": self.id,
             "label": self.label,
+            "short": self.short or self.label,
             "source": self.source,
             "target_pct": self.target_pct,
             "target_nines": nines(self.target_pct),
@@ -189,6 +191,7 @@ def _log_slis(policy: Any, logs: dict[str, Any]) -> list[Sli]:
                 "shared",
                 causes,
                 note="" if total else "no verified request from a required bot in the log",
+                short="crawler requests served",
             )
         )
     if vis.robots_txt_availability is not None:
@@ -211,6 +214,7 @@ def _log_slis(policy: Any, logs: dict[str, Any]) -> list[Sli]:
                 "infra",
                 causes,
                 note="" if total else "no verified crawler asked for robots.txt in the log",
+                short="robots.txt available",
             )
         )
     return out
@@ -254,6 +258,7 @@ def _audit_slis(
                 note="causes: the findings on those URLs (a URL may have several)"
                 if causes
                 else "",
+                short="must-index indexable",
             )
         )
     robots = scoreboard.get("robots") or []
@@ -274,6 +279,7 @@ def _audit_slis(
                 len(robots),
                 "infra",
                 causes,
+                short="robots.txt read cleanly",
             )
         )
     return out

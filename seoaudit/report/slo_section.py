@@ -97,28 +97,60 @@ def budget_lines(budget: dict[str, Any]) -> list[str]:
 
 
 def _compact_sli(sli: dict[str, Any]) -> str:
+    """Figures first, so a line cut at the screen's edge keeps them."""
+    name = sli.get("short") or sli["label"]
     if sli["pct"] is None:
-        return f"{sli['label']}: no data ({sli.get('note') or 'not measured'})"
+        return f"{name}: no data ({sli.get('note') or 'not measured'})"
     text = (
-        f"{sli['label']}: {pct_text(sli['pct'])} ({nines_text(sli['pct'])}) vs "
-        f"{pct_text(sli['target_pct'])} ({nines_text(sli['target_pct'])})"
+        f"{name} {pct_text(sli['pct'])} ({nines_text(sli['pct'])}) vs {pct_text(sli['target_pct'])}"
     )
     consumed = sli["budget"]["consumed_pct"]
     if sli["budget"]["bad"]:
-        spent = "budget spent" if consumed is None else f"{consumed:g}% of budget"
+        spent = "no budget" if consumed is None else f"{consumed:.0f}% of budget"
         top = sli["consumed_by"][0]["label"] if sli["consumed_by"] else ""
         text += f"; {spent}" + (f", mostly {top}" if top else "")
     return text
 
 
-def terminal_parts(slo: dict[str, Any] | None, *, details: bool = False) -> list[object]:
-    """One line per SLI and the crawl-budget verdict; ``details`` adds the budget causes,
-    every need, the options and the limiter config."""
+def budget_verdict(budget: dict[str, Any] | None) -> str:
+    """The crawl budget in a few words, for one-line summaries."""
+    if not budget:
+        return ""
+    verdict = budget.get("verdict")
+    allowed, needed = budget.get("allowed_rps"), budget.get("needed_rps")
+    if verdict == "fits" and needed is not None:
+        return f"crawl budget fits ({rate_text(allowed)} allowed)"
+    if verdict == "fits":
+        return f"crawl load fits the {rate_text(allowed)} allowed"
+    if verdict == "does_not_fit" and budget.get("shortfall_rps") is not None:
+        return f"crawl budget short by {rate_text(budget['shortfall_rps'])}"
+    if verdict == "does_not_fit":
+        return f"crawl load above the {rate_text(allowed)} allowed"
+    return "crawl budget: set infra.origin_capacity_rps"
+
+
+def terminal_parts(
+    slo: dict[str, Any] | None, *, details: bool = False, width: int = 100
+) -> list[object]:
+    """Compact: a heading and one line per SLI (the screen report); ``details`` adds the
+    figures, the budget causes, every need, the options and the limiter config."""
     from rich.table import Table
     from rich.text import Text
 
     if not slo:
         return []
+    if not details:
+        up = slo["uptime"]["target_pct"]
+        head = f"Visibility SLOs  beside uptime {pct_text(up)} ({nines_text(up)})"
+        verdict = budget_verdict(slo.get("budget"))
+        head += f" · {verdict}" if verdict else ""
+        lines: list[object] = [Text(_cut(head, width), style="bold")]
+        for sli in slo["slis"]:
+            status = sli["status"]
+            row = Text(f" {STATUS_WORD[status]:<8} ", style=STATUS_STYLE[status])
+            row.append(_cut(f"{sli['moved_by'].capitalize():<6} {_compact_sli(sli)}", width - 10))
+            lines.append(row)
+        return lines
     parts: list[object] = [Text("Visibility SLOs", style="bold underline"), Text(uptime_line(slo))]
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
@@ -127,32 +159,29 @@ def terminal_parts(slo: dict[str, Any] | None, *, details: bool = False) -> list
     for sli in slo["slis"]:
         status = sli["status"]
         word = Text(STATUS_WORD[status], style=STATUS_STYLE[status])
-        owner = Text(sli["moved_by"].capitalize())
-        if details:
-            table.add_row(word, owner, Text(f"{sli['label']} [{sli['source']}]"))
-            table.add_row(Text(""), Text(""), Text(sli_figures(sli)))
-            table.add_row(Text(""), Text(""), Text(budget_text(sli)))
-        else:
-            table.add_row(word, owner, Text(_compact_sli(sli)))
+        table.add_row(
+            word, Text(sli["moved_by"].capitalize()), Text(f"{sli['label']} [{sli['source']}]")
+        )
+        table.add_row(Text(""), Text(""), Text(sli_figures(sli)))
+        table.add_row(Text(""), Text(""), Text(budget_text(sli)))
     parts.append(table)
     for missing in slo.get("not_measured", []):
         parts.append(Text(f"not measured: {missing}", style="dim"))
     budget = slo.get("budget")
     if budget:
-        lines = budget_lines(budget) if details else [budget.get("summary", "")]
-        parts.append(Text("Crawl budget: " + lines[0] if lines else "Crawl budget"))
-        for line in lines[1:]:
+        lines_ = budget_lines(budget)
+        parts.append(Text("Crawl budget", style="bold underline"))
+        for line in lines_:
             parts.append(Text(f"  {line}"))
-        proposal = budget.get("proposal")
-        if proposal and details:
-            for config in proposal["configs"]:
-                parts.append(Text(f"  {config['title']} — {config['where']}", style="bold"))
-                parts.append(Text(config["code"]))
-        elif proposal or budget.get("to_fit"):
-            what = "the limiter that replaces the block" if proposal else "what would make it fit"
-            parts.append(Text(f"  ({what}: --details, Markdown or HTML)", style="dim"))
+        for config in (budget.get("proposal") or {}).get("configs", []):
+            parts.append(Text(f"  {config['title']} — {config['where']}", style="bold"))
+            parts.append(Text(config["code"]))
     parts.append(Text(""))
     return parts
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
 
 
 # -- Markdown -------------------------------------------------------------------------------

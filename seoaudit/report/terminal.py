@@ -424,9 +424,12 @@ def render(result: AuditResult, options: RenderOptions) -> str:
             for part in _change_block(number, change, result, notes, said, shown):
                 console.print(part, soft_wrap=isinstance(part, Verbatim))
     else:
-        for part in _kpi_lines(result, width):
+        kpi_lines = _kpi_lines(result, width)
+        for part in kpi_lines[:-1]:  # the SLO lines join the scoreboard, before its blank line
             console.print(part)
-        for part in terminal_parts(result.slo):
+        for part in terminal_parts(result.slo, width=width):
+            console.print(part)
+        for part in kpi_lines[-1:]:
             console.print(part)
         for part in _others(changes, chosen, width):
             console.print(part)
