@@ -373,7 +373,7 @@ def test_audits_recorded_then_trend_flags_the_regression(cli, tmp_path):
         second = cli("audit", server.url, "-p", str(clean), "--record", "--history", str(history),
                      "-q")  # fmt: skip
     assert first.code == 0, first.stdout + first.stderr
-    assert "Visibility SLOs" in first.stdout and "Crawl budget" in first.stdout
+    assert "Visibility SLOs  2 met" in first.stdout and "crawl budget fits" in first.stdout
     assert second.code == 0
     broken = _site_policy(tmp_path, '["/$", "/private"]')
     with ScenarioServer(scenario([*CLEAN_SITE, page("/private")])) as server:

@@ -8,6 +8,7 @@ Markdown and HTML; the HTML budget bars are inline SVG.
 from __future__ import annotations
 
 import html
+from collections import Counter
 from typing import Any
 
 from seoaudit.slo import nines_text, pct_text, rate_text
@@ -140,17 +141,7 @@ def terminal_parts(
     if not slo:
         return []
     if not details:
-        up = slo["uptime"]["target_pct"]
-        head = f"Visibility SLOs  beside uptime {pct_text(up)} ({nines_text(up)})"
-        verdict = budget_verdict(slo.get("budget"))
-        head += f" · {verdict}" if verdict else ""
-        lines: list[object] = [Text(_cut(head, width), style="bold")]
-        for sli in slo["slis"]:
-            status = sli["status"]
-            row = Text(f" {STATUS_WORD[status]:<8} ", style=STATUS_STYLE[status])
-            row.append(_cut(f"{sli['moved_by'].capitalize():<6} {_compact_sli(sli)}", width - 10))
-            lines.append(row)
-        return lines
+        return _compact_parts(slo, width)
     parts: list[object] = [Text("Visibility SLOs", style="bold underline"), Text(uptime_line(slo))]
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
@@ -178,6 +169,31 @@ def terminal_parts(
             parts.append(Text(config["code"]))
     parts.append(Text(""))
     return parts
+
+
+def _compact_parts(slo: dict[str, Any], width: int) -> list[object]:
+    """The screen report's lines: a heading with the counts, then each breached SLI (met
+    ones are counted, not listed); below 100 columns the heading alone names the first
+    breach, so the report still fits a screen."""
+    from rich.text import Text
+
+    up = slo["uptime"]["target_pct"]
+    breached = [s for s in slo["slis"] if s["status"] == "breached"]
+    counts = Counter(s["status"] for s in slo["slis"])
+    said = ", ".join(f"{n} {STATUS_WORD[k].lower()}" for k, n in sorted(counts.items()))
+    verdict = budget_verdict(slo.get("budget"))
+    if width < 100:
+        first = f": {_compact_sli(breached[0])}" if breached else ""
+        head = f"SLOs {said}{first} · uptime {pct_text(up)} · {verdict}"
+        return [Text(_cut(head, width), style="bold red" if breached else "bold")]
+    head = f"Visibility SLOs  {said} · uptime {pct_text(up)} ({nines_text(up)})"
+    head += f" · {verdict}" if verdict else ""
+    lines: list[object] = [Text(_cut(head, width), style="bold")]
+    for sli in breached:
+        row = Text(f" {STATUS_WORD['breached']:<8} ", style=STATUS_STYLE["breached"])
+        row.append(_cut(f"{sli['moved_by'].capitalize():<6} {_compact_sli(sli)}", width - 10))
+        lines.append(row)
+    return lines
 
 
 def _cut(text: str, width: int) -> str:
