@@ -22,6 +22,25 @@ DAY_S = 86_400
 _REFUSING = ("waf_block", "bot_challenge", "rate_limit", "tarpit")
 
 
+def _safety_notes(allowed: float | None, logs: dict[str, Any] | None) -> list[str]:
+    """What the log's crawl-safety verdict says about the allowance infrastructure set."""
+    safety = (logs or {}).get("safety") or {}
+    safe, degraded = safety.get("safe_rpm"), safety.get("degraded_from_rpm")
+    notes = []
+    if allowed is not None and degraded is not None and allowed * 60 >= degraded:
+        notes.append(
+            f"The allowance ({rate_text(allowed)}) reaches the {degraded:g} req/min at which "
+            "the log shows crawling loaded the origin: the capacity figure is too high, or the "
+            "origin needs the headroom"
+        )
+    elif allowed is not None and safe is not None and allowed * 60 <= safe:
+        notes.append(
+            f"The log shows crawling up to {safe:g} req/min did not measurably load the origin: "
+            f"the allowance ({rate_text(allowed)}) is within what the origin has carried"
+        )
+    return notes
+
+
 def _times(ratio: float) -> str:
     return f"{ratio:,.0f}×" if ratio >= 100 else f"{ratio:.1f}×"
 
@@ -57,8 +76,14 @@ def _observed(logs: dict[str, Any] | None) -> dict[str, Any] | None:
     ]
     minutes = (logs.get("timeline") or {}).get("minutes") or {}
     peak_all = max(minutes.values(), default=0) / 60
+    safety = logs.get("safety") or {}
+    safe, degraded = safety.get("safe_rpm"), safety.get("degraded_from_rpm")
     return {
         "bots": bots,
+        # the crawl-safety verdict (seoaudit/logs/safety.py): the crawler rates the log shows
+        # did not, and did, measurably load the origin
+        "safe_rps": None if safe is None else round(safe / 60, 4),
+        "degraded_from_rps": None if degraded is None else round(degraded / 60, 4),
         "verified_mean_rps": round(sum(b["mean_rps"] or 0 for b in bots), 4) if seconds else None,
         "crawler_peak_rps": round(peak_all, 4),
     }
@@ -117,6 +142,7 @@ def reconcile(
         ],
         "verdict": "unknown",
         "summary": "",
+        "notes": _safety_notes(allowed, logs),
         "to_fit": [],
         "proposal": None,
     }

@@ -123,7 +123,8 @@ def test_generated_log_breaches_the_crawler_slo_by_the_planted_refusals(tmp_path
     report, _ = run_logs([path], policy, load_registry())
     slo = evaluate_slos(policy, None, [], report)
     sli = _sli(slo, "crawler_success")
-    served = planted.by_group[("googlebot", "verified")]
+    # both required bots are verified from the shipped ranges (Google's and Bing's lists)
+    served = planted.by_group[("googlebot", "verified")] + planted.by_group[("bingbot", "verified")]
     bad = planted.verified_google_403 + planted.verified_google_429
     assert bad > 0
     assert (sli["total"], sli["good"], sli["budget"]["bad"]) == (served, served - bad, bad)
@@ -424,3 +425,23 @@ def test_history_errors_are_clear(cli, tmp_path):
         db.execute("CREATE TABLE t (x)")
     foreign = cli("trend", "--history", str(other))
     assert foreign.code == 2 and "not a seoaudit history" in foreign.stderr
+
+
+@pytest.mark.parametrize("slows", [True, False])
+def test_the_crawl_safety_verdict_checks_the_allowance(tmp_path, slows):
+    from seoaudit.logs.synthetic import generate_load
+
+    lines, _ = generate_load(peak_slows=slows, peak_rpm=200)
+    path = _logs(tmp_path, lines)
+    capacity = 40 if slows else 15  # 4 req/s = 240/min above the peak; 1.5 req/s = 90/min
+    policy = _policy(f"infra: {{origin_capacity_rps: {capacity}, crawler_share: 0.1}}\n")
+    report, _ = run_logs([path], policy, load_registry())
+    budget = reconcile(policy, None, [], report)
+    safety = report["safety"]
+    assert budget["observed"]["safe_rps"] == pytest.approx(safety["safe_rpm"] / 60, abs=1e-3)
+    if slows:
+        assert safety["degraded_from_rpm"] <= 240
+        assert any("loaded the origin" in n for n in budget["notes"])
+    else:
+        assert safety["degraded_from_rpm"] is None and safety["safe_rpm"] >= 90
+        assert any("did not measurably load" in n for n in budget["notes"])

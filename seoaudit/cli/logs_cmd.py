@@ -138,7 +138,7 @@ def logs_command(
     else:
         out = console()
         out.print(render_terminal(report, findings))
-        for part in slo_section.terminal_parts(report["slo"]):
+        for part in slo_section.terminal_parts(report["slo"], details=True):
             out.print(part)
         if fail_on_slo and report["slo"]["breached"]:
             out.print(f"SLO breached: {', '.join(report['slo']['breached'])}")

@@ -76,6 +76,7 @@ def budget_lines(budget: dict[str, Any]) -> list[str]:
                 else ""
             )
         )
+    lines += budget.get("notes", [])
     for path in budget.get("expensive_paths", []):
         if path["must_index"]:
             lines.append(
