@@ -445,3 +445,24 @@ def test_the_crawl_safety_verdict_checks_the_allowance(tmp_path, slows):
     else:
         assert safety["degraded_from_rpm"] is None and safety["safe_rpm"] >= 90
         assert any("did not measurably load" in n for n in budget["notes"])
+
+
+def test_audit_with_logs_reports_both_sources(cli, tmp_path):
+    lines, planted = generate(5_000, seed=5)
+    log = _logs(tmp_path, list(lines))
+    policy = _site_policy(tmp_path, '["/$", "/a"]')
+    out = tmp_path / "result.json"
+    with ScenarioServer(scenario(CLEAN_SITE)) as server:
+        run = cli("audit", server.url, "-p", str(policy), "--logs", log, "-f", "json",
+                  "-o", str(out), "--fail-on", "never", "--fail-on-slo", "-q")  # fmt: skip
+    assert run.code == 1  # the log's refusals breach crawler_success; the site itself is clean
+    data = json.loads(out.read_text())
+    ids = {s["id"]: s for s in data["slo"]["slis"]}
+    assert set(ids) == {"crawler_success", "robots_txt_availability", "must_index_indexable"}
+    assert ids["must_index_indexable"]["status"] == "met"
+    bad = planted.verified_google_403 + planted.verified_google_429
+    assert ids["crawler_success"]["budget"]["bad"] == bad
+    assert data["gate"]["slo_breached"] == ["crawler_success"]
+    assert data["slo"]["not_measured"] == []
+    rerendered = cli("report", str(out), "-q")  # the saved result keeps --fail-on-slo
+    assert rerendered.code == 1
