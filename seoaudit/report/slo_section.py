@@ -266,29 +266,28 @@ def budget_svg(sli: dict[str, Any]) -> str:
     label = "budget consumed" if consumed is None else f"{consumed:g}% of the budget consumed"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" aria-label="{_e(label)}">'
+        f'viewBox="0 0 {width} {height}" aria-label="{_e(label)}" style="max-width:100%">'
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#eef1f5"/>{"".join(rects)}'
         "</svg>"
     )
 
 
 def html_section(slo: dict[str, Any] | None) -> str:
+    """One block per SLI (status, label, who moves it; figures; the budget bar), which reads
+    the same at 1280 px and in a 390 px frame."""
     if not slo:
         return ""
     rows = []
     for sli in slo["slis"]:
-        measured = (
-            f"{pct_text(sli['pct'])}<br><small>{nines_text(sli['pct'])}</small>"
-            if sli["pct"] is not None
-            else "no data"
-        )
+        status = sli["status"]
+        bar = budget_svg(sli) if status != "no_data" else ""
         rows.append(
-            f"<tr><td>{_e(sli['label'])} <small>({_e(sli['source'])})</small></td>"
-            f"<td>{measured}</td><td>{pct_text(sli['target_pct'])}<br>"
-            f"<small>{nines_text(sli['target_pct'])}</small></td>"
-            f"<td class='{STATUS_CLASS[sli['status']]}'>{STATUS_WORD[sli['status']]}</td>"
-            f"<td>{budget_svg(sli) if sli['status'] != 'no_data' else ''}"
-            f"<br><small>{_e(budget_text(sli))}</small></td><td>{_e(sli['moved_by'])}</td></tr>"
+            "<div class='sli' style='border-top:1px solid #d9dee5;padding:8px 0'>"
+            f"<div><span class='{STATUS_CLASS[status]}'>{STATUS_WORD[status]}</span> "
+            f"<strong>{_e(sli['label'])}</strong> <small>({_e(sli['source'])}; moved by "
+            f"{_e(sli['moved_by'])})</small></div>"
+            f"<div>{_e(sli_figures(sli))}</div>"
+            f"<div>{bar}</div><div><small>{_e(budget_text(sli))}</small></div></div>"
         )
     missing = "".join(f"<li>not measured: {_e(m)}</li>" for m in slo.get("not_measured", []))
     budget = slo.get("budget") or {}
@@ -306,10 +305,8 @@ def html_section(slo: dict[str, Any] | None) -> str:
         )
     return (
         "<section id='slo'><h2>Visibility SLOs</h2>"
-        f"<p>{_e(uptime_line(slo))}</p><div class='scroll'><table class='slo'>"
-        "<tr><th>SLI</th><th>Measured</th><th>Target</th><th>Status</th>"
-        "<th>Error budget</th><th>Moved by</th></tr>"
-        f"{''.join(rows)}</table></div>{f'<ul>{missing}</ul>' if missing else ''}"
+        f"<p>{_e(uptime_line(slo))}</p>{''.join(rows)}"
+        f"{f'<ul>{missing}</ul>' if missing else ''}"
         + (f"<h3>Crawl budget</h3><ul>{lines}</ul>{configs}" if budget else "")
         + "</section>"
     )
