@@ -466,3 +466,23 @@ def test_audit_with_logs_reports_both_sources(cli, tmp_path):
     assert data["slo"]["not_measured"] == []
     rerendered = cli("report", str(out), "-q")  # the saved result keeps --fail-on-slo
     assert rerendered.code == 1
+
+
+def test_logs_runs_recorded_and_their_regression(cli, tmp_path):
+    history = tmp_path / "history.sqlite"
+    policy = tmp_path / "rules.yaml"
+    policy.write_text("bots: {required: [googlebot]}\n")
+    clean = [_line(SUNDAY + dt.timedelta(minutes=i), "/products/a", 200) for i in range(500)]
+    refused = [*clean[:490], *(_line(SUNDAY.replace(hour=9), "/p", 403) for _ in range(10))]
+    for name, lines in (("day1.log", clean), ("day2.log", refused)):
+        run = cli("logs", _logs(tmp_path, lines, name), "-p", str(policy), "--fail-on", "never",
+                  "--record", "--history", str(history), "-f", "json")  # fmt: skip
+        assert run.code == 0 and "recorded run" in run.stderr
+    data = json.loads(cli("trend", "--history", str(history), "-f", "json").stdout)
+    assert [r["kind"] for r in data["runs"]] == ["logs", "logs"]
+    series = next(s for s in data["slis"] if s["id"] == "crawler_success")
+    assert [p["value"] for p in series["points"]] == [100.0, 98.0]
+    sli = next(r for r in data["regressions"] if r["what"] == "sli")
+    assert sli["newly_breached"] and sli["cause"] == "waf" and sli["run"] == 2
+    kpi = next(r for r in data["regressions"] if r["what"] == "kpi")
+    assert kpi["id"] == "log_verified_refused" and (kpi["before"], kpi["after"]) == ("0", "10")

@@ -90,14 +90,14 @@ def _progress(enabled: bool) -> Iterator[object]:
         yield None
 
 
-def _finish(delivered, record: Path | None = None) -> None:  # type: ignore[no-untyped-def]
+def _finish(delivered, record: Path | None = None, quiet: bool = False) -> None:  # type: ignore[no-untyped-def]
     from seoaudit.service import emit
 
-    if record is not None:
+    if record is not None:  # after the gate, so the run is kept with its verdict
         from seoaudit.history import record_result
 
         run_id = record_result(record, delivered.result)
-        if not delivered.stdout.startswith("Gate:"):  # --quiet prints the verdict only
+        if not quiet:
             console(stderr=True).print(f"recorded run {run_id} in {record}")
     emit(delivered)
     if delivered.exit_code:
@@ -215,7 +215,7 @@ def audit_command(
         from seoaudit.slo import with_slo
 
         result = with_slo(result, loaded)  # the log SLIs join the audit's
-    _finish(deliver(result, request), record_to)
+    _finish(deliver(result, request), record_to, quiet)
 
 
 @app.command("evaluate")
