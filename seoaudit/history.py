@@ -113,6 +113,8 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
                     [("format", HISTORY_FORMAT), ("version", str(HISTORY_VERSION))],
                 )
         return db
+    except sqlite3.OperationalError as exc:
+        raise UsageError(f"{path}: cannot open the history ({exc})") from None
     except sqlite3.DatabaseError as exc:
         raise UsageError(f"{path}: not a seoaudit history ({exc})") from None
 

@@ -93,13 +93,13 @@ def _progress(enabled: bool) -> Iterator[object]:
 def _finish(delivered, record: Path | None = None, quiet: bool = False) -> None:  # type: ignore[no-untyped-def]
     from seoaudit.service import emit
 
+    emit(delivered)
     if record is not None:  # after the gate, so the run is kept with its verdict
         from seoaudit.history import record_result
 
-        run_id = record_result(record, delivered.result)
+        run_id = record_result(record, delivered.result)  # a failure is a usage error (2)
         if not quiet:
             console(stderr=True).print(f"recorded run {run_id} in {record}")
-    emit(delivered)
     if delivered.exit_code:
         raise typer.Exit(delivered.exit_code)
 
