@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import sqlite3
 import subprocess
 import time
@@ -486,3 +487,57 @@ def test_logs_runs_recorded_and_their_regression(cli, tmp_path):
     assert sli["newly_breached"] and sli["cause"] == "waf" and sli["run"] == 2
     kpi = next(r for r in data["regressions"] if r["what"] == "kpi")
     assert kpi["id"] == "log_verified_refused" and (kpi["before"], kpi["after"]) == ("0", "10")
+
+
+def _recorded_history(path: Path, runs: int = 6) -> None:
+    """Runs recorded straight into the store: an SLI that dips below its target at run 4."""
+    from seoaudit.history import record
+
+    for i in range(runs):
+        pct = 99.9 if i != 3 else 97.0
+        sli = {"id": "crawler_success", "label": "Verified required-crawler requests served",
+               "source": "logs", "pct": pct, "target_pct": 99.5,
+               "status": "met" if pct >= 99.5 else "breached", "moved_by": "shared",
+               "budget": {"consumed_pct": 20.0 if pct > 99 else 600.0},
+               "consumed_by": [{"cause": "rate_limit"}]}  # fmt: skip
+        kpi = {"id": "block_challenge_rate", "label": "Crawler requests blocked or challenged",
+               "value": f"{i}.0% ({i}/100)", "status": "good" if i < 2 else "bad",
+               "moved_by": "infra"}  # fmt: skip
+        record(path, kind="audit", site="https://shop.example/", started_at=None,
+               tool_version="test", policy_sha256=None, complete=True, gate_failed=False,
+               kpis=[kpi], slis=[sli], findings=[],
+               now=SUNDAY + dt.timedelta(days=i))  # fmt: skip
+
+
+def test_trend_html_charts_every_run_without_script_and_fits_a_phone(cli, tmp_path):
+    from tests.test_report_people import CHROMIUM, MEASURE, _flags
+
+    history = tmp_path / "history.sqlite"
+    _recorded_history(history)
+    out = tmp_path / "trend.html"
+    assert cli("trend", "--history", str(history), "-o", str(out)).code == 0
+    page_ = out.read_text()
+    assert "<script" not in page_ and page_.count("<svg") == 2
+    assert page_.count("<circle") == 12  # 6 runs × (1 SLI + 1 KPI)
+    assert page_.count('fill="#c62828"') == 5  # run 4's breach, runs 3-6 bad KPI
+    regressions = page_[page_.index('id="regressions"') : page_.index('id="slos"')]
+    assert "run 4" in regressions and "run 3" in regressions and "run 5" not in regressions
+    if not CHROMIUM:
+        pytest.skip("headless Chromium is not installed")
+    (tmp_path / "measured.html").write_text(page_.replace("</body>", MEASURE + "</body>"))
+    host = (
+        "<!doctype html><html><body style='margin:0'><iframe src='measured.html' "
+        "style='width:390px;height:2400px;border:0;display:block'></iframe><pre id='out'>"
+        "waiting</pre><script>addEventListener('message', e => "
+        "{ document.getElementById('out').textContent = e.data; });</script></body></html>"
+    )
+    (tmp_path / "host.html").write_text(host)
+    dom = subprocess.run(
+        [*_flags(tmp_path), "--window-size=1400,900", "--virtual-time-budget=10000",
+         "--dump-dom", (tmp_path / "host.html").as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    found = re.search(r"<pre id=\"out\">(\{.*?\})</pre>", dom.stdout)
+    assert found, dom.stdout[-500:] + dom.stderr[-500:]
+    measured = json.loads(found.group(1).replace("&quot;", '"'))
+    assert measured["scroll"] <= measured["width"] <= 390 and measured["overflowing"] == []
