@@ -126,7 +126,7 @@ def reconcile(
         }
         for bot, role in bots
     ]
-    needed = per_bot * len(bots) if per_bot is not None else None
+    needed = per_bot * len(bots) if per_bot is not None and bots else None
     out: dict[str, Any] = {
         "known_urls": urls,
         "recrawl_days": days,
