@@ -31,6 +31,7 @@ from seoaudit.report.client import (
     where,
 )
 from seoaudit.report.evidence import display, render_evidence
+from seoaudit.report.slo_section import html_section as slo_html
 from seoaudit.report.terminal import UNREACHABLE_TEXT, verdict_line
 from seoaudit.result import AuditResult, ConfigSnippet
 
@@ -364,6 +365,7 @@ Each shows both sides: what the protection is for, and what it costs in search a
 {_bots(result)}
 <h3>Findings per owner and severity</h3>{chart_svg(result)}
 </section>
+{slo_html(result.slo)}
 {_notes(notes)}
 <section id="conflicts"><h2>Conflicts</h2>
 {blocks or "<p>No conflicts found.</p>"}

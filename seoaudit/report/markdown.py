@@ -264,6 +264,10 @@ def render(result: AuditResult, options: RenderOptions) -> str:
         notes = shared_notes(changes)
         out += _fix_first(changes, fix_first(changes), numbers)
         out += _summary(result)
+        if result.slo:
+            from seoaudit.report.slo_section import markdown as slo_markdown
+
+            out.append(slo_markdown(result.slo))
         out += _notes(notes)
         out.append("## Conflicts\n")
         if not changes:
