@@ -15,8 +15,8 @@ import datetime as dt
 from typing import Any
 
 from seoaudit.fixconfig import limiter_configs, server_of, vendor_of
-from seoaudit.result import Finding
-from seoaudit.slo import rate_text
+from seoaudit.result import AuditResult, Finding
+from seoaudit.slo import evaluate_slos, rate_text
 
 DAY_S = 86_400
 _REFUSING = ("waf_block", "bot_challenge", "rate_limit", "tarpit")
@@ -241,3 +241,15 @@ def _proposal(allowed: float, findings: list[Finding]) -> dict[str, Any]:
         ),
         "configs": list(configs.values()),
     }
+
+
+def with_slo(result: AuditResult, policy: Any) -> AuditResult:
+    """The result with its ``slo`` section: SLIs, uptime beside them, the crawl budget.
+
+    Here rather than in ``slo``: the budget builds on the SLI module, so the one function
+    that joins both sits above them."""
+    if result.unreachable is not None:
+        return result
+    slo = evaluate_slos(policy, result.scoreboard, result.findings, result.logs)
+    slo["budget"] = reconcile(policy, result.scoreboard, result.findings, result.logs)
+    return result.model_copy(update={"slo": slo})

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from seoaudit.result import AuditResult, Finding
+from seoaudit.result import Finding
 
 # why a crawler request failed, in the words both teams use
 PROTECTIONS: dict[str, str] = {
@@ -326,14 +326,3 @@ def evaluate_slos(
         "breached": [r["id"] for r in rows if r["status"] == "breached"],
         "not_measured": not_measured,
     }
-
-
-def with_slo(result: AuditResult, policy: Any) -> AuditResult:
-    """The result with its ``slo`` section: SLIs, uptime beside them, the crawl budget."""
-    if result.unreachable is not None:
-        return result
-    from seoaudit.crawl_capacity import reconcile
-
-    slo = evaluate_slos(policy, result.scoreboard, result.findings, result.logs)
-    slo["budget"] = reconcile(policy, result.scoreboard, result.findings, result.logs)
-    return result.model_copy(update={"slo": slo})

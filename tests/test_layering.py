@@ -30,9 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("__main__",),
 ]
 
-# Known and owned elsewhere: slo.with_slo imports crawl_capacity.reconcile in its body, and
-# crawl_capacity builds on slo's figures (issue 17's work; one of them should move down).
-KNOWN_UPWARD = {("slo", "crawl_capacity")}
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 LEVEL = {part: level for level, parts in enumerate(LAYERS) for part in parts}
 

@@ -214,7 +214,7 @@ def audit_command(
 
         report, _ = run_logs(logs, loaded, load_registry())
         result = join_logs(result, report)
-        from seoaudit.slo import with_slo
+        from seoaudit.crawl_capacity import with_slo
 
         result = with_slo(result, loaded)  # the log SLIs join the audit's
     _finish(deliver(result, request), record_to, quiet)

@@ -414,7 +414,7 @@ def evaluate(
         warnings=warnings,
         plan=snapshot.plan.model_dump(mode="json") if snapshot.plan is not None else None,
     )
-    from seoaudit.slo import with_slo  # SLIs read the scoreboard and findings just built
+    from seoaudit.crawl_capacity import with_slo  # SLIs read the scoreboard and findings just built
 
     try:
         return with_slo(result, policy)
