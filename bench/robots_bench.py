@@ -37,7 +37,7 @@ import urllib.robotparser
 from collections.abc import Callable
 from pathlib import Path
 
-from seoaudit.analysis.robots_txt import RobotsTxt
+from seoaudit.robots_txt import RobotsTxt
 
 AGENT = "Googlebot"
 HOST = "https://shop.example"

@@ -15,7 +15,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from seoaudit.analysis.robots_txt import RobotsTxt
+    from seoaudit.robots_txt import RobotsTxt
 
 AGENTS = ("googlebot", "bingbot", "gptbot", "*", "")
 

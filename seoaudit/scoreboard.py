@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.crawl_budget import crawl_budget, duration_text
 from seoaudit.analysis.site_pages import directives_of, latest_fetch, page_of, url_views
 from seoaudit.analysis.site_robots import (
@@ -20,7 +21,6 @@ from seoaudit.analysis.site_robots import (
 )
 from seoaudit.analysis.timing import percentile, ttfbs
 from seoaudit.result import Finding
-from seoaudit.rules.context import RuleContext
 
 _HEALTH = {"rules": "ok", "no_rules": "missing", "halted": "unreachable", "missing": "unknown"}
 

@@ -11,10 +11,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seoaudit.analysis.classify import classify_response
 from seoaudit.analysis.directives import directives_for_bot
-from seoaudit.analysis.ratelimit import parse_rate_limit, parse_retry_after
+from seoaudit.analysis.ratelimit import parse_rate_limit
 from seoaudit.scenarios import ScenarioServer, load_scenario
+from seoaudit.web.classify import classify_response
+from seoaudit.web.headers import parse_retry_after
 
 VENDOR_TEMPLATES = {
     "cloudflare_challenge": ("challenge", "Cloudflare"),

@@ -23,9 +23,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from seoaudit.analysis.robots_txt import RobotsTxt
 from seoaudit.fixconfig import RANGES_FILE_LIST, RANGES_FILE_NGINX, configs_for
 from seoaudit.result import AuditResult, ConfigSnippet, Evidence, Subject
+from seoaudit.robots_txt import RobotsTxt
 from seoaudit.scenarios import ScenarioServer, load_scenario
 from tests.conftest import REPO_ROOT
 

@@ -18,11 +18,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seoaudit.analysis.classify import classify_response
 from seoaudit.errors import PolicyError
 from seoaudit.gather.sitemaps import parse_sitemap
 from seoaudit.policy import load_policy, parse_policy_text
 from seoaudit.policy.model import Policy
+from seoaudit.web.classify import classify_response
 from tests.conftest import REPO_ROOT
 
 SETTINGS = settings(

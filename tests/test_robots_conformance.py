@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from seoaudit.analysis.robots_txt import is_allowed
+from seoaudit.robots_txt import is_allowed
 from tests.conftest import SHARED_DIR, require_shared
 
 VECTORS_PATH = SHARED_DIR / "conformance" / "robots" / "vectors.json"

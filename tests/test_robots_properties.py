@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seoaudit.analysis.robots_txt import RobotsTxt
-from seoaudit.analysis.robots_txt.matching import path_of
+from seoaudit.robots_txt import RobotsTxt
+from seoaudit.robots_txt.matching import path_of
 
 SEGMENTS = st.sampled_from(["a", "b", "shop", "x1", "p", "q"])
 PATTERN = st.builds(

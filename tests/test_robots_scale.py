@@ -20,8 +20,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seoaudit.analysis.robots_txt import RobotsTxt
-from seoaudit.analysis.robots_txt.matching import Rule, RuleIndex, path_of, path_params_query
+from seoaudit.robots_txt import RobotsTxt
+from seoaudit.robots_txt.matching import Rule, RuleIndex, path_of, path_params_query
 from tests.conftest import require_shared
 
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.ratelimit import parse_rate_limit
 from seoaudit.analysis.site_robots import (
     bot_token,
     copy_for_bot,
+    honours_crawl_delay,
     must_index_urls,
     resolve_bot,
     sitemap_urls,
 )
-from seoaudit.gather.urls import origin_of
-from seoaudit.rules.context import RuleContext
 from seoaudit.snapshot import Exchange
+from seoaudit.web.urls import origin_of
 
 LIMIT_STATUSES = (429, 503)
 
@@ -101,8 +102,6 @@ def crawl_budget(ctx: RuleContext, bot_id: str) -> CrawlBudget:
                 if info.quota_rps is not None:
                     candidates.append((info.quota_rps, f"advertised quota ({info.source})"))
                     break
-        from seoaudit.rules.robots.rb005_crawl_delay_too_slow import honours_crawl_delay
-
         copy = copy_for_bot(ctx, origin_of(ctx.snapshot.start_url), bot_id)
         if copy.robots is not None and honours_crawl_delay(resolve_bot(ctx, bot_id)) is not False:
             token, wildcard = bot_token(ctx, bot_id)

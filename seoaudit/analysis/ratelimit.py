@@ -13,8 +13,6 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from seoaudit.gather.fetcher import parse_retry_after as _parse_retry_after
-
 EPOCH_THRESHOLD = 1_000_000_000  # a Reset above this is a Unix time, below it is seconds
 _ITEM = re.compile(
     r'^\s*(?:"(?P<name>[^"\\]*)"|(?P<bare>[A-Za-z0-9_.*-]+))?(?P<params>(?:\s*;[^;]*)*)\s*$'
@@ -39,13 +37,6 @@ class RateLimitInfo:
     @property
     def found(self) -> bool:
         return self.source is not None
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    try:
-        return _parse_retry_after(value, now)
-    except (OverflowError, ValueError, OSError):
-        return None
 
 
 def _number(text: str | None) -> float | None:

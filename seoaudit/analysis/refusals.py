@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from seoaudit.rules.context import RuleContext
+from seoaudit.analysis.context import RuleContext
 from seoaudit.snapshot import Exchange
 
 Verdict = Literal["holds", "load", "unresolved"]

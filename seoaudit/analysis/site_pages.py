@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from seoaudit.analysis.classify import Classification, classify_exchange
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.directives import Directives, directives_for_bot
-from seoaudit.rules.context import RuleContext
 from seoaudit.snapshot import Exchange, PageFacts
+from seoaudit.web.classify import Classification, classify_exchange
 
 
 @dataclass

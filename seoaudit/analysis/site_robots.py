@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from seoaudit.analysis.robots_txt import RobotsTxt
-from seoaudit.analysis.robots_txt.matching import path_of, pattern_regex
-from seoaudit.gather.urls import origin_of
-from seoaudit.rules.context import RuleContext
+from seoaudit.analysis.context import RuleContext
+from seoaudit.robots_txt import RobotsTxt
+from seoaudit.robots_txt.matching import path_of, pattern_regex
 from seoaudit.snapshot import Exchange, RobotsFacts
+from seoaudit.web.urls import origin_of
 
 Meaning = Literal["rules", "no_rules", "halted", "missing"]
 _HALTING_ERRORS = {"timeout", "connect", "dns", "tls", "reset", "protocol", "too_large"}
@@ -162,6 +162,20 @@ def bot_token(ctx: RuleContext, bot_id: str) -> tuple[str, bool]:
 
 def resolve_bot(ctx: RuleContext, bot_id: str) -> Any:
     return ctx.cached(f"bot:{bot_id}", lambda: ctx.registry.resolve(bot_id, ctx.policy.bots.custom))
+
+
+def honours_crawl_delay(bot: object | None) -> bool | None:
+    """Google and Yandex ignore Crawl-delay (crawler-facts §1.4, §2); the registry notes say
+    which others honour it; unknown → None (assume it may)."""
+    if bot is None:
+        return None
+    operator = str(getattr(bot, "operator", "")).lower()
+    notes = str(getattr(bot, "notes", "")).lower()
+    if operator.startswith("google") or "ignores crawl-delay" in notes:
+        return False
+    if "honours crawl-delay" in notes or "honors crawl-delay" in notes:
+        return True
+    return None
 
 
 def copy_for_bot(ctx: RuleContext, origin: str, bot_id: str) -> RobotsCopy:

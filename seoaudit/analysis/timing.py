@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from seoaudit.rules.context import RuleContext
+from seoaudit.analysis.context import RuleContext
 
 
 def percentile(values: list[float], pct: float) -> float | None:

@@ -28,7 +28,7 @@ from seoaudit.cli.common import (
 from seoaudit.errors import UsageError
 
 if TYPE_CHECKING:
-    from seoaudit.analysis.robots_txt import RobotsVerdict
+    from seoaudit.robots_txt import RobotsVerdict
 
 T = TypeVar("T")
 Check = tuple[str, str, "RobotsVerdict"]  # (URL as given, agent, verdict)
@@ -124,7 +124,7 @@ def robots_test(
     ),
 ) -> None:
     """Verdict per URL and agent, with the deciding line and group."""
-    from seoaudit.analysis.robots_txt import RobotsTxt
+    from seoaudit.robots_txt import RobotsTxt
 
     chosen = one_format(fmt, ("terminal", "json", "jsonl"), "robots test")
     if not urls and url_file is None:
@@ -272,8 +272,8 @@ def robots_lint(
     ),
 ) -> None:
     """Syntax and semantic problems; exits 1 when there are errors."""
-    from seoaudit.analysis.robots_txt.lint import lint_robots
     from seoaudit.registry import load_registry
+    from seoaudit.robots_txt.lint import lint_robots
 
     chosen = one_format(fmt, ("terminal", "json"), "robots lint")
     policy = resolve_policy(policy)
@@ -434,8 +434,8 @@ def robots_diff(
     ),
 ) -> None:
     """Which URLs change verdict for which bots, and which flips break the policy."""
-    from seoaudit.analysis.robots_txt.diff import DiffBot, diff_robots
     from seoaudit.registry import load_registry
+    from seoaudit.robots_txt.diff import DiffBot, diff_robots
 
     chosen = one_format(fmt, ("terminal", "json"), "robots diff")
     if fail_on not in ("error", "warning", "info", "never"):

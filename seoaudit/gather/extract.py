@@ -13,8 +13,8 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
-from seoaudit.gather.urls import in_scope, normalise_url
 from seoaudit.snapshot import PageFacts
+from seoaudit.web.urls import in_scope, normalise_url
 
 _CHARSET = re.compile(r"charset=[\"']?([A-Za-z0-9_.:-]+)", re.I)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_.:-]+)", re.I)

@@ -36,7 +36,6 @@ import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -44,8 +43,9 @@ import httpcore
 import httpx
 from httpcore._utils import is_socket_readable  # pinned httpcore: its own readiness poll
 
-from seoaudit.gather.urls import host_key, in_scope, normalise_url
 from seoaudit.snapshot import Body, ErrorInfo, Exchange, RedirectHop
+from seoaudit.web.headers import parse_retry_after
+from seoaudit.web.urls import host_key, in_scope, normalise_url
 
 Resolver = Callable[[str], list[str]]
 EXCERPT_BYTES = 4096
@@ -90,23 +90,6 @@ def is_private_address(address: str) -> bool:
         or ip.is_multicast
         or ip.is_unspecified
     )
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After value (delta-seconds or HTTP-date, RFC 9110)."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
 
 
 @dataclass

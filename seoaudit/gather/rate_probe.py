@@ -20,11 +20,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from seoaudit.analysis.classify import classify_exchange
-from seoaudit.analysis.ratelimit import parse_retry_after
 from seoaudit.gather.fetcher import Fetcher
-from seoaudit.gather.urls import origin_of
 from seoaudit.snapshot import Profile, RateProbe, RateProbePoint
+from seoaudit.web.classify import classify_exchange
+from seoaudit.web.headers import parse_retry_after
+from seoaudit.web.urls import origin_of
 
 HARD_CEILING_RPS = 20.0  # whatever the policy says
 STEPS_RPS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 20.0)

@@ -36,14 +36,14 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from seoaudit import __version__
-from seoaudit.analysis.robots_txt import RobotsTxt
-from seoaudit.analysis.robots_txt.matching import path_of, pattern_regex
 from seoaudit.errors import UsageError
 from seoaudit.gather.extract import extract_page
 from seoaudit.gather.fetcher import Fetched, Fetcher, FetchSettings, Resolver, is_private_address
 from seoaudit.gather.profiles import build_profiles
 from seoaudit.gather.sitemaps import parse_sitemap
-from seoaudit.gather.urls import TrapGuard, host_key, in_scope, normalise_url, origin_of
+from seoaudit.gather.traps import TrapGuard
+from seoaudit.robots_txt import RobotsTxt
+from seoaudit.robots_txt.matching import path_of, pattern_regex
 from seoaudit.snapshot import (
     DiscoveredUrl,
     Exchange,
@@ -56,6 +56,7 @@ from seoaudit.snapshot import (
     Snapshot,
     ToolInfo,
 )
+from seoaudit.web.urls import host_key, in_scope, normalise_url, origin_of
 
 ROBOTS_MAX_BYTES = 1024 * 1024  # past Google's 500 KiB, so the lost rules can be named
 ROBOTS_MAX_REDIRECTS = 5  # Google follows at most five hops (crawler-facts §1.2)

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from seoaudit.analysis.robots_txt.matching import pattern_regex
 from seoaudit.logs.parse import LogRecord, Malformed, iter_records
 from seoaudit.logs.verify import HUMAN, OTHER_BOT, SPOOFED, VERIFIED, Verifier
+from seoaudit.robots_txt.matching import pattern_regex
 
 MAX_SAMPLES = 10
 MAX_MALFORMED_SAMPLES = 5

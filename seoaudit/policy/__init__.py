@@ -2,7 +2,6 @@
 
 from seoaudit.policy.loader import default_policy, load_policy, parse_policy_text
 from seoaudit.policy.model import Policy, PolicySource, Waiver
-from seoaudit.policy.waivers import waiver_matches
 
 __all__ = [
     "Policy",
@@ -11,5 +10,4 @@ __all__ = [
     "default_policy",
     "load_policy",
     "parse_policy_text",
-    "waiver_matches",
 ]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from seoaudit.result import Confidence, Evidence, Owner, Severity, Subject
 
 if TYPE_CHECKING:
-    from seoaudit.rules.context import RuleContext
+    from seoaudit.analysis.context import RuleContext
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from seoaudit import __version__
+from seoaudit.analysis.context import RuleContext
 from seoaudit.error_words import describe_error
 from seoaudit.fixconfig import configs_for
 from seoaudit.result import (
@@ -40,8 +41,8 @@ from seoaudit.result import (
 )
 from seoaudit.rules.base import Check, Rule
 from seoaudit.rules.catalog import all_rules
-from seoaudit.rules.context import RuleContext
 from seoaudit.rules.evidence_facts import EvidenceFacts
+from seoaudit.rules.waivers import waiver_matches
 from seoaudit.snapshot import Snapshot
 
 
@@ -92,8 +93,6 @@ def _matching_waiver(policy: Any, rule: Rule, subject: Subject) -> Any | None:
     waivers = getattr(policy, "waivers", None) or []
     if not waivers:
         return None
-    from seoaudit.policy import waiver_matches
-
     path = _subject_path(subject)
     return next((w for w in waivers if waiver_matches(w, rule.code, path, subject.bot)), None)
 
@@ -163,7 +162,7 @@ def policy_line_for(policy: Any, rule: Rule, subject: Subject) -> int | None:
         if line:
             return line
     if subject.url:
-        from seoaudit.analysis.robots_txt.matching import matches, path_of
+        from seoaudit.robots_txt.matching import matches, path_of
 
         path = path_of(subject.url)
         for section in (

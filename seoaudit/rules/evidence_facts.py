@@ -131,7 +131,7 @@ def _vendor(e: Exchange) -> str | None:
     if e.status is None or (e.status < 400 and e.status != 200):
         return None
     try:
-        from seoaudit.analysis.classify import detect_markers
+        from seoaudit.web.classify import detect_markers
 
         kind, vendor, _ = detect_markers(e.headers, e.body.excerpt)
     except Exception:  # the classifier is being rewritten; enrichment must never fail a run

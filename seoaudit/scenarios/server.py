@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from seoaudit.analysis.robots_txt.matching import matches
+from seoaudit.robots_txt.matching import matches
 from seoaudit.scenarios.model import Response, Route, Scenario
 from seoaudit.scenarios.templates import TEMPLATES
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.refusals import refusal_of
 from seoaudit.analysis.site_pages import ProfileView, UrlView, spoof_note, url_views
 from seoaudit.analysis.site_robots import must_index_urls, policy_bots
 from seoaudit.rules.base import Check, failed, inconclusive, passed
 from seoaudit.rules.common import EXEMPT_VERIFIED, url_subject
-from seoaudit.rules.context import RuleContext
 
 Matcher = Callable[[ProfileView, UrlView], bool]
 

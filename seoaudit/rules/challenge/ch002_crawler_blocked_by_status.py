@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed
 from seoaudit.rules.challenge._shared import (
     bot_url_checks,
@@ -14,7 +15,6 @@ from seoaudit.rules.challenge._shared import (
     waf_fix,
 )
 from seoaudit.rules.common import HTTP_ERRORS_DOC, VERIFY_DOC, url_subject
-from seoaudit.rules.context import RuleContext
 
 NOT_REFUSALS = {404, 410}  # "not here" is the same answer to everyone, not a block
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.error_words import describe_error
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed
 from seoaudit.rules.challenge._shared import (
@@ -14,7 +15,6 @@ from seoaudit.rules.challenge._shared import (
     waf_fix,
 )
 from seoaudit.rules.common import HTTP_ERRORS_DOC, url_subject
-from seoaudit.rules.context import RuleContext
 
 DROPS = {"reset", "timeout", "connect", "protocol"}
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.site_pages import directives_of, latest_fetch, page_of
 from seoaudit.analysis.site_robots import bot_token, must_index_urls, policy_bots
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, not_applicable, passed
 from seoaudit.rules.common import BLOCK_INDEXING_DOC, url_subject
-from seoaudit.rules.context import RuleContext
 
 
 def check(ctx: RuleContext) -> Iterator[Check]:

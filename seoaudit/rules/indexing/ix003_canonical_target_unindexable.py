@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.refusals import settled_fetch
 from seoaudit.analysis.site_pages import directives_of, latest_fetch, page_of
 from seoaudit.analysis.site_robots import policy_bots, robots_for
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
 from seoaudit.rules.common import url_subject
-from seoaudit.rules.context import RuleContext
 
 CANONICAL_DOC = (
     "https://developers.google.com/search/docs/crawling-indexing/consolidate-duplicate-urls"

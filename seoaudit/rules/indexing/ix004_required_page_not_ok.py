@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.refusals import host_limits, host_of, settled_fetch
 from seoaudit.analysis.site_pages import latest_fetch
 from seoaudit.analysis.site_robots import must_index_urls
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
 from seoaudit.rules.common import HTTP_ERRORS_DOC, url_subject
-from seoaudit.rules.context import RuleContext
 from seoaudit.snapshot import Exchange
 
 MAINTENANCE_DOC = (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.site_pages import directives_of, page_of
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
 from seoaudit.rules.common import BLOCK_INDEXING_DOC, host_subject
-from seoaudit.rules.context import RuleContext
 
 SHARE = 0.8
 MIN_PAGES = 5

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.site_robots import policy_bots
 from seoaudit.analysis.timing import percentile, ttfbs
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
 from seoaudit.rules.common import host_subject
-from seoaudit.rules.context import RuleContext
 
 CRAWL_BUDGET_DOC = "https://developers.google.com/crawling/docs/crawl-budget"
 TTFB_DOC = "https://web.dev/articles/ttfb"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.refusals import host_limits, refusals, start_host
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, not_applicable, passed
 from seoaudit.rules.common import HTTP_ERRORS_DOC, host_subject
-from seoaudit.rules.context import RuleContext
 
 CRAWLER_PROFILES_PREFIX = ("bot:", "seoaudit")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.refusals import rate_verdict
 from seoaudit.analysis.site_robots import policy_bots
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, not_applicable, passed
 from seoaudit.rules.common import host_subject
-from seoaudit.rules.context import RuleContext
 from seoaudit.rules.ratelimit._shared import GOOGLE_429, LIMITER_FIX, RATE_DOC
 
 SCOPE_CONFIDENCE = {"ip": "likely", "agent": "needs_verification", "probe": "likely"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.refusals import LIMIT_STATUSES, PAGE_PURPOSES, host_of
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, passed
 from seoaudit.rules.common import host_subject, plural
-from seoaudit.rules.context import RuleContext
 from seoaudit.rules.ratelimit._shared import GOOGLE_429, LIMITER_FIX, RATE_DOC, RFC9110_RETRY_AFTER
 
 

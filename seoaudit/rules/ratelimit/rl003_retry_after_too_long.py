@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from seoaudit.analysis.ratelimit import parse_retry_after
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.site_robots import policy_bots
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, passed
 from seoaudit.rules.common import host_subject
-from seoaudit.rules.context import RuleContext
 from seoaudit.rules.ratelimit._shared import RATE_DOC, RFC9110_RETRY_AFTER
+from seoaudit.web.headers import parse_retry_after
 
 
 def check(ctx: RuleContext) -> Iterator[Check]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.crawl_budget import crawl_budget
 from seoaudit.analysis.ratelimit import parse_rate_limit
 from seoaudit.analysis.site_robots import policy_bots
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, not_applicable, passed
 from seoaudit.rules.common import host_subject
-from seoaudit.rules.context import RuleContext
 from seoaudit.rules.ratelimit._shared import LIMITER_FIX, RATELIMIT_DRAFT
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.refusals import host_limits, host_of, served
 from seoaudit.analysis.site_robots import (
     copy_for_bot,
@@ -14,7 +15,6 @@ from seoaudit.analysis.site_robots import (
 )
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
 from seoaudit.rules.common import GOOGLE_ROBOTS_5XX, ROBOTS_SPEC, host_subject, plural
-from seoaudit.rules.context import RuleContext
 from seoaudit.snapshot import Exchange
 
 

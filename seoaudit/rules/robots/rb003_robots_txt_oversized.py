@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.site_robots import origins, robots_copy
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, not_applicable, passed
 from seoaudit.rules.common import ROBOTS_SPEC, host_subject, plural
-from seoaudit.rules.context import RuleContext
 
 LIMIT = 500 * 1024
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.site_robots import origins, robots_copy
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
 from seoaudit.rules.common import ROBOTS_SPEC, host_subject
-from seoaudit.rules.context import RuleContext
 
 
 def check(ctx: RuleContext) -> Iterator[Check]:

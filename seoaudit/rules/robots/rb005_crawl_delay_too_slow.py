@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.crawl_budget import duration_text
 from seoaudit.analysis.site_robots import (
     bot_token,
     copy_for_bot,
+    honours_crawl_delay,
     must_index_urls,
     origins,
     policy_bots,
@@ -16,25 +18,10 @@ from seoaudit.analysis.site_robots import (
 )
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, not_applicable, passed
 from seoaudit.rules.common import host_subject, plural
-from seoaudit.rules.context import RuleContext
 
 BING_CRAWL_DELAY = (
     "https://blogs.bing.com/webmaster/2012/05/03/to-crawl-or-not-to-crawl-that-is-bingbots-question"
 )
-
-
-def honours_crawl_delay(bot: object | None) -> bool | None:
-    """Google and Yandex ignore Crawl-delay (crawler-facts §1.4, §2); the registry notes say
-    which others honour it; unknown → None (assume it may)."""
-    if bot is None:
-        return None
-    operator = str(getattr(bot, "operator", "")).lower()
-    notes = str(getattr(bot, "notes", "")).lower()
-    if operator.startswith("google") or "ignores crawl-delay" in notes:
-        return False
-    if "honours crawl-delay" in notes or "honors crawl-delay" in notes:
-        return True
-    return None
 
 
 def check(ctx: RuleContext) -> Iterator[Check]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.site_pages import latest_fetch, page_of
 from seoaudit.analysis.site_robots import must_index_urls, policy_bots, robots_for
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
 from seoaudit.rules.common import ROBOTS_SPEC, plural, url_subject
-from seoaudit.rules.context import RuleContext
 
 RENDERING_DOC = (
     "https://developers.google.com/search/docs/crawling-indexing/javascript/javascript-seo-basics"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.site_robots import origins, policy_bots, robots_copy
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
 from seoaudit.rules.common import EXEMPT_VERIFIED, ROBOTS_SPEC, host_subject
-from seoaudit.rules.context import RuleContext
 
 MEANING_TEXT = {
     "rules": "the rules as served",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from seoaudit.analysis.robots_txt.lint import lint_robots
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.site_robots import origins, robots_copy
 from seoaudit.result import Subject
+from seoaudit.robots_txt.lint import lint_robots
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, not_applicable, passed
 from seoaudit.rules.common import RFC9309, ROBOTS_SPEC, host_subject
-from seoaudit.rules.context import RuleContext
 
 # Lint codes other rules own (RB002 required paths, RB003 size).
 _OWNED_ELSEWHERE = {"must-index-disallowed", "required-bot-disallowed", "oversized"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.site_robots import must_index_urls, origins, policy_bots, robots_for
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, passed
 from seoaudit.rules.common import ROBOTS_SPEC, host_subject, plural
-from seoaudit.rules.context import RuleContext
 
 AI_CRAWLERS_FACTS = "crawler-facts §5"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from seoaudit.analysis.robots_txt.parser import Key
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.site_robots import origins, policy_bots, robots_copy
+from seoaudit.robots_txt.parser import Key
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, not_applicable, passed
 from seoaudit.rules.common import ROBOTS_SPEC, host_subject
-from seoaudit.rules.context import RuleContext
 
 RULE_KEYS = (Key.USER_AGENT, Key.ALLOW, Key.DISALLOW, Key.SITEMAP)
 

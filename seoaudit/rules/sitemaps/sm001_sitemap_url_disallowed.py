@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.site_robots import policy_bots, robots_for, sitemap_urls
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, passed
 from seoaudit.rules.common import SITEMAPS_DOC, url_subject
-from seoaudit.rules.context import RuleContext
 
 
 def check(ctx: RuleContext) -> Iterator[Check]:

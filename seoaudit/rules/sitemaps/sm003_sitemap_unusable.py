@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.refusals import host_limits, host_of
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, inconclusive, not_applicable, passed
 from seoaudit.rules.common import SITEMAPS_DOC, url_subject
-from seoaudit.rules.context import RuleContext
 
 
 def check(ctx: RuleContext) -> Iterator[Check]:

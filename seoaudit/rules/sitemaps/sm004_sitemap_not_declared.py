@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.site_robots import robots_copy
-from seoaudit.gather.urls import origin_of
 from seoaudit.rules.base import Check, Rule, RuleDocs, failed, not_applicable, passed
 from seoaudit.rules.common import SITEMAPS_DOC, host_subject
-from seoaudit.rules.context import RuleContext
+from seoaudit.web.urls import origin_of
 
 
 def check(ctx: RuleContext) -> Iterator[Check]:

@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from seoaudit.analysis.robots_txt.matching import matches, path_of
-from seoaudit.analysis.robots_txt.parser import (
+from seoaudit.robots_txt.matching import matches, path_of
+from seoaudit.robots_txt.parser import (
     CANONICAL_KEYS,
     MAX_LINE_BYTES,
     Key,
     iter_lines,
 )
-from seoaudit.analysis.robots_txt.robots import GOOGLE_SIZE_LIMIT, RobotsTxt, product_token
+from seoaudit.robots_txt.robots import GOOGLE_SIZE_LIMIT, RobotsTxt, product_token
 
 # Known non-standard fields and who reads them (crawler-facts §1.4, §2).
 KNOWN_EXTRA_FIELDS = {

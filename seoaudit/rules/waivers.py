@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seoaudit.analysis.robots_txt.matching import matches
+from seoaudit.robots_txt.matching import matches
 
 
 def waiver_matches(waiver: Any, rule_code: str, url_path: str, bot: str | None) -> bool:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from seoaudit.analysis.robots_txt.matching import matches, path_of
-from seoaudit.analysis.robots_txt.robots import RobotsTxt, RobotsVerdict
+from seoaudit.robots_txt.matching import matches, path_of
+from seoaudit.robots_txt.robots import RobotsTxt, RobotsVerdict
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from seoaudit.analysis.robots_txt.matching import Rule, RuleIndex, path_of
-from seoaudit.analysis.robots_txt.parser import Key, Record, parse_records
+from seoaudit.robots_txt.matching import Rule, RuleIndex, path_of
+from seoaudit.robots_txt.parser import Key, Record, parse_records
 
 GOOGLE_SIZE_LIMIT = 500 * 1024  # bytes Google reads; content past it is ignored
 

@@ -1,8 +1,8 @@
 """Google-exact robots.txt engine: parse once, check many URLs, explain every verdict."""
 
-from seoaudit.analysis.robots_txt.matching import path_of
-from seoaudit.analysis.robots_txt.parser import Key, Record
-from seoaudit.analysis.robots_txt.robots import (
+from seoaudit.robots_txt.matching import path_of
+from seoaudit.robots_txt.parser import Key, Record
+from seoaudit.robots_txt.robots import (
     GOOGLE_SIZE_LIMIT,
     Group,
     RobotsTxt,
