@@ -322,6 +322,12 @@ class Snapshot(_Model):
             and (purpose is None or e.purpose == purpose)
         ]
 
+    def page_url_count(self) -> int:
+        """Distinct URLs with page facts (a stored snapshot counts them in its file)."""
+        if _stored(self):
+            return self.pages.count_distinct("url")  # type: ignore[attr-defined]
+        return len({p.url for p in self.pages})
+
     def profile(self, profile_id: str) -> Profile | None:
         return next((p for p in self.profiles if p.id == profile_id), None)
 

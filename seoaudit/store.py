@@ -143,19 +143,27 @@ class SnapshotStore:
         """A URL a sitemap lists (in scope, normalised); duplicates are dropped by the table."""
         self._add("sitemap_urls", (url,))
 
-    def add_discovered(self, d: DiscoveredUrl) -> None:
-        self._add("discovered", (d.url, d.depth, d.source))
+    def add_discovered(self, url: str, depth: int, source: str) -> None:
+        """A URL the crawl queued (``DiscoveredUrl`` fields; no model built on the hot path)."""
+        self._add("discovered", (url, depth, source))
 
     def flush(self) -> None:
         """Write the buffered rows in one transaction."""
         if not self._buffered or self._closed:
             return
-        with self._db:
-            self._db.execute("BEGIN")
+        # The buffers are emptied only once the commit is done: a Ctrl-C in between rolls
+        # the transaction back and the rows are written by the next flush instead.
+        self._db.execute("BEGIN")
+        try:
             for table, rows in self._pending.items():
                 if rows:
                     self._db.executemany(_INSERT[table], rows)
-                    rows.clear()
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        for rows in self._pending.values():
+            rows.clear()
         self._buffered = 0
 
     def set_meta(self, key: str, value: Any) -> None:
@@ -190,9 +198,7 @@ class SnapshotStore:
     def delete_exchanges(self, ids: Iterable[int]) -> None:
         """Forget exchanges (the in-flight ones a stopped run cut short, before a resume)."""
         self.flush()
-        with self._db:
-            self._db.execute("BEGIN")
-            self._db.executemany("DELETE FROM exchanges WHERE id = ?", [(i,) for i in ids])
+        self._db.executemany("DELETE FROM exchanges WHERE id = ?", [(i,) for i in ids])
 
     # -- reading -------------------------------------------------------------------------
 
@@ -303,6 +309,11 @@ class StoredRows(Sequence[M], Generic[M]):
 
     # -- look-ups the Snapshot API offers, answered by the file's indexes ----------------
 
+    def count_distinct(self, column: str) -> int:
+        if column not in ("url", "profile"):
+            raise ValueError(f"no stored column {column!r}")
+        return int(self._store.scalar(f"SELECT count(DISTINCT {column}) FROM {self._table}"))
+
     def by_id(self, exchange_id: int) -> M:
         rows = list(self._select("WHERE id = ?", (exchange_id,)))
         if not rows:
@@ -332,3 +343,16 @@ def _remove_store(db: sqlite3.Connection, folder: str, rmtree: Any) -> None:
         db.close()
     finally:
         rmtree(folder, ignore_errors=True)
+
+
+def discard_store(path: str | Path, snapshot: Snapshot | None = None) -> None:
+    """Remove a store file and SQLite's side files (a complete gather needs none of them);
+    ``snapshot``, read from that store, is closed first and cannot be read after."""
+    import contextlib
+
+    rows = snapshot.exchanges if snapshot is not None else None
+    if isinstance(rows, StoredRows):
+        rows._store.close()
+    for name in (str(path), f"{path}-wal", f"{path}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(name).unlink()

@@ -252,15 +252,19 @@ class Fetcher:
         *,
         resolver: Resolver | None = None,
         on_exchange: Callable[[Exchange], None] | None = None,
+        first_id: int = 1,
+        clock_start_s: float = 0.0,
     ) -> None:
+        """``first_id`` and ``clock_start_s`` continue a resumed gather: exchange ids and
+        ``timing.started_s`` carry on from the stored run instead of starting again."""
         self.settings = settings
         self.resolver = resolver or system_resolver
         self.on_exchange = on_exchange
         self._bucket = _GlobalBucket(settings.max_rps)
         self._hosts: dict[str, _HostState] = {}
         self._resolved: dict[str, list[str]] = {}
-        self._next_id = 0
-        self._t0 = time.monotonic()
+        self._next_id = first_id - 1
+        self._t0 = time.monotonic() - clock_start_s
         # One connection per request in flight: the per-host semaphore allows `concurrency`
         # per host in scope; a few more for hosts a redirect reaches.
         connections = max(1, settings.concurrency) * max(1, len(settings.hosts)) + 4

@@ -25,15 +25,16 @@ import base64
 import contextlib
 import datetime as dt
 import functools
-import json
+import itertools
 import re
 import signal
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from seoaudit import __version__
 from seoaudit.errors import UsageError
@@ -45,7 +46,6 @@ from seoaudit.gather.traps import TrapGuard
 from seoaudit.robots_txt import RobotsTxt
 from seoaudit.robots_txt.matching import path_of, pattern_regex
 from seoaudit.snapshot import (
-    DiscoveredUrl,
     Exchange,
     PageFacts,
     PolicyRef,
@@ -56,6 +56,7 @@ from seoaudit.snapshot import (
     Snapshot,
     ToolInfo,
 )
+from seoaudit.store import SnapshotStore, temporary_store
 from seoaudit.web.urls import host_key, in_scope, normalise_url, origin_of
 
 ROBOTS_MAX_BYTES = 1024 * 1024  # past Google's 500 KiB, so the lost rules can be named
@@ -66,14 +67,36 @@ SITEMAP_MAX_STORED_URLS = 50_000
 ASSET_MAX_BYTES = 64 * 1024
 MAX_ASSETS = 12
 MAX_CANONICAL_TARGETS = 40
+MAX_CANONICAL_CANDIDATES = 5000  # canonical targets other than the page itself, remembered
 MAX_SKIPPED_SAMPLE = 200
 STORED_OUTLINKS = 10  # per page in the snapshot: memory stays flat on big sites
 _ERROR_KINDS_UNREACHABLE = {"connect", "dns", "timeout", "tls", "reset"}
 RECHECK_MAX_REQUESTS = 24
+_ANSWERS = "('page', 'probe', 'canonical')"  # the purposes a re-check compares
+_REFUSALS_SQL = f"""
+SELECT e.url, e.profile, e.status, e.error_kind,
+    EXISTS (SELECT 1 FROM exchanges f WHERE f.url = e.url AND f.purpose IN {_ANSWERS}
+            AND f.status < 400 AND f.error_kind IS NULL) AS served
+FROM exchanges e
+WHERE e.purpose IN {_ANSWERS}
+    AND (e.status = 429 OR e.status >= 500 OR e.error_kind IN ('reset', 'timeout', 'protocol',
+         'connect'))
+ORDER BY (SELECT min(f.id) FROM exchanges f WHERE f.url = e.url AND f.purpose IN {_ANSWERS}),
+    e.id
+"""
 ROBOTS_RECHECK_MAX = 16
 RECHECK_ERRORS = ("reset", "timeout", "protocol", "connect")
 CALM_MIN_GAP_S = 0.25  # a re-check waits at least this long after our previous request
 CALM_MARGIN = 1.2  # ...and 1.2 / rate.min_rps: slower than the rate the policy needs
+
+
+def _unique(urls: Iterable[str]) -> Iterator[str]:
+    """First sightings only, in order (``dict.fromkeys`` for a stream)."""
+    seen: set[str] = set()
+    for url in urls:
+        if url not in seen:
+            seen.add(url)
+            yield url
 
 
 def calm_pair(profile: str) -> list[str]:
@@ -90,13 +113,15 @@ def _served(exchange: Exchange) -> bool:
 
 def _refusal_key(exchange: Exchange) -> str | None:
     """The answer a re-check would test (429, 5xx, a broken connection), else None."""
-    status = exchange.status
+    return _refusal_key_of(exchange.status, exchange.error.kind if exchange.error else None)
+
+
+def _refusal_key_of(status: int | None, error_kind: str | None) -> str | None:
     if status is not None and (status == 429 or status >= 500):
         return str(status)
-    error = exchange.error
-    if status is None and error is not None and error.kind in RECHECK_ERRORS:
-        return error.kind
-    if error is not None and error.kind == "reset":
+    if status is None and error_kind in RECHECK_ERRORS:
+        return error_kind
+    if error_kind == "reset":
         return "reset"
     return None
 
@@ -117,6 +142,8 @@ class GatherOptions:
     extra_headers: dict[str, str] = field(default_factory=dict)  # --header (secret values)
     verify_tls: bool = True  # --insecure turns it off, and the report says so
     public_peers: frozenset[str] = frozenset()  # test seam: "ip:port" peers treated as public
+    store_path: Path | None = None  # the snapshot store file (None: a temporary one)
+    resume: bool = False  # continue the gather stored at store_path
 
 
 @dataclass
@@ -170,22 +197,6 @@ def _origins(start: str, hosts: list[str]) -> list[str]:
         if origin not in origins and normalise_url(origin + "/") is not None:
             origins.append(origin)
     return origins
-
-
-def redact_snapshot(snap: Snapshot, secrets: tuple[str, ...]) -> Snapshot:
-    """The last line of defence for credentials: a site can reflect them anywhere (links,
-    titles, canonical URLs, error pages), so every form of every secret is removed from the
-    whole serialised snapshot, not only from the places we thought of."""
-    if not any(secrets):
-        return snap
-    text = snap.model_dump_json()
-    changed = False
-    for secret in secrets:
-        for form in {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote(secret)}:
-            if form and form in text:
-                text = text.replace(form, "[redacted]")
-                changed = True
-    return Snapshot.model_validate_json(text) if changed else snap
 
 
 def _is_private_start(start: str, resolver: Resolver | None) -> bool:
@@ -251,7 +262,6 @@ class _Gatherer:
             ),
         )
         self.profiles = build_profiles(policy, registry)
-        self.exchanges: list[Exchange] = []
         self.snapshot = Snapshot(
             tool=ToolInfo(version=__version__),
             started_at=_now_iso(),
@@ -281,18 +291,93 @@ class _Gatherer:
             )
         if not options.verify_tls:
             self.snapshot.warnings.append("TLS certificates were not verified (--insecure)")
-        self.fetched_pages: dict[str, PageFacts] = {}  # honest crawl, by requested URL
+        # The crawl keeps URL strings only; every exchange and page goes to the store.
+        self.fetched_urls: set[str] = set()  # honest crawl, requested and final URLs
         self.html_pages: list[str] = []  # crawl order
-        self.sitemap_urls: list[str] = []
+        self.canonical_candidates: dict[str, None] = {}  # targets other than the page itself
         self.skipped_counts: dict[str, int] = {}
+        self._quiet_skips = False  # a resume re-queues its seeds without counting them again
         self._must_index_regexes = [
             re.compile(pattern_regex(p), re.DOTALL) for p in policy.paths.must_index
         ]
+        self.store = self._open_store(options)
+        self.resumed = options.resume and self.store.has_header()
+        self.phases_done: list[str] = []
+        if self.resumed:
+            self._load_resume_state()
+        else:
+            self.store.save_header(self.snapshot)
+
+    # -- the store and resuming --------------------------------------------------------
+
+    def _open_store(self, options: GatherOptions) -> SnapshotStore:
+        secrets = self.settings.secrets
+        path = options.store_path
+        if path is None:
+            if options.resume:
+                raise UsageError("--resume needs the store of the run to continue (--store)")
+            return temporary_store(secrets)
+        path = Path(path)
+        if not options.resume:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+        elif not path.exists():
+            raise UsageError(f"nothing to resume: {path} does not exist")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return SnapshotStore(path, secrets=secrets)
+        except OSError as exc:
+            raise UsageError(f"cannot open the snapshot store {path}: {exc}") from exc
+
+    def _load_resume_state(self) -> None:
+        """Continue the stored run: same site, its exchanges kept, none fetched again."""
+        before = self.store.snapshot()
+        if before.start_url != self.start or before.hosts != self.hosts:
+            raise UsageError(
+                f"{self.store.path} holds a gather of {before.start_url}, not {self.start}: "
+                "resume it with the same URL and site.hosts, or start afresh without --resume"
+            )
+        # what the stopped run had in flight was cut short: fetch it again, it is not had
+        cut = [i for (i,) in self.store.query("SELECT id FROM exchanges WHERE error_kind = ?",
+                                              ("interrupted",))]  # fmt: skip
+        self.store.delete_exchanges(cut)
+        snap = self.snapshot
+        snap.started_at = before.started_at
+        snap.crawl.skipped = list(before.crawl.skipped)
+        self.skipped_counts = dict(before.crawl.skipped_counts)
+        snap.rate_probes = list(before.rate_probes)
+        for warning in before.warnings:
+            if warning.startswith("stopped fetching as ") and warning not in snap.warnings:
+                snap.warnings.append(warning)
+        self.phases_done = list(self.store.get_meta("phases_done", []))
+        snap.warnings.append(
+            f"resumed: this gather continues a stopped run ({len(before.exchanges):,} "
+            "requests kept from it, none fetched again)"
+        )
+        self.store.save_header(snap)
+
+    def _phase_done(self, name: str) -> None:
+        self.phases_done.append(name)
+        self.store.set_meta("phases_done", self.phases_done)
+
+    def _stored_exchange(
+        self, url: str, profile: str, purpose: str, nth: int = 0
+    ) -> Exchange | None:
+        """The ``nth`` exchange a resumed run already has for (url, profile, purpose)."""
+        if not self.resumed:
+            return None
+        row = self.store.scalar(
+            "SELECT data FROM exchanges WHERE url = ? AND profile = ? AND purpose = ? "
+            "ORDER BY id LIMIT 1 OFFSET ?",
+            (url, profile, purpose, nth),
+        )
+        return None if row is None else Exchange.model_validate_json(row)
 
     # -- bookkeeping -------------------------------------------------------------------
 
     def _on_exchange(self, exchange: Exchange) -> None:
-        self.exchanges.append(exchange)
+        self.store.add_exchange(exchange)
         self.stats.requests += 1
         self.stats.recent.append(time.monotonic())
         if exchange.error is not None or (exchange.status or 0) >= 400:
@@ -306,6 +391,8 @@ class _Gatherer:
             self.progress(self.stats)
 
     def _skip(self, url: str, reason: str) -> None:
+        if self._quiet_skips:
+            return
         self.skipped_counts[reason] = self.skipped_counts.get(reason, 0) + 1
         if len(self.snapshot.crawl.skipped) < MAX_SKIPPED_SAMPLE:
             self.snapshot.crawl.skipped.append(SkippedUrl(url=url, reason=reason))  # type: ignore[arg-type]
@@ -327,19 +414,28 @@ class _Gatherer:
     # -- the run -------------------------------------------------------------------------
 
     async def run(self) -> Snapshot:
+        last_id = self.store.scalar("SELECT max(id) FROM exchanges") or 0
+        last_s = self.store.scalar("SELECT max(started_s) FROM exchanges") or 0.0
         fetcher = Fetcher(
-            self.settings, resolver=self.options.resolver, on_exchange=self._on_exchange
+            self.settings,
+            resolver=self.options.resolver,
+            on_exchange=self._on_exchange,
+            first_id=last_id + 1,
+            clock_start_s=last_s + 1.0 if last_id else 0.0,  # a resume carries the clock on
         )
+        phases = [("robots", self._robots)]
+        if self.policy.crawl.sitemaps:
+            phases.append(("sitemaps", self._sitemaps))
+        phases += [("crawl", self._crawl), ("probes", self._probes), ("recheck", self._recheck)]
+        if self.options.probe_rate or self.policy.rate.probe:
+            phases.append(("rate_probe", self._rate_probe))
         try:
             async with asyncio.timeout(self.policy.crawl.max_time_s):
-                await self._robots(fetcher)
-                if self.policy.crawl.sitemaps:
-                    await self._sitemaps(fetcher)
-                await self._crawl(fetcher)
-                await self._probes(fetcher)
-                await self._recheck(fetcher)
-                if self.options.probe_rate or self.policy.rate.probe:
-                    await self._rate_probe(fetcher)
+                for name, phase in phases:
+                    if name in self.phases_done and name != "crawl":
+                        continue  # a resumed run has this phase's facts in the store
+                    await phase(fetcher)
+                    self._phase_done(name)
         except TimeoutError:
             self._incomplete(
                 f"stopped at the time limit (crawl.max_time_s = {self.policy.crawl.max_time_s:g} s)"
@@ -359,9 +455,9 @@ class _Gatherer:
             self.snapshot.incomplete_reason = reason
 
     def _finish(self) -> Snapshot:
+        """Write the header (flags, counts, warnings) and return the stored snapshot; its
+        rows were redacted as they were stored."""
         snap = self.snapshot
-        snap.exchanges = sorted(self.exchanges, key=lambda e: e.id)
-        snap.pages.sort(key=lambda p: p.exchange_id)
         snap.crawl.skipped_counts = dict(sorted(self.skipped_counts.items()))
         snap.finished_at = _now_iso()
         if snap.complete:
@@ -369,15 +465,21 @@ class _Gatherer:
             if reason:
                 snap.complete = False
                 snap.incomplete_reason = reason
-        return redact_snapshot(snap, self.settings.secrets)
+        self.store.save_header(snap)
+        self.store.flush()
+        return self.store.snapshot()
 
     def _unreachable_reason(self) -> str | None:
         """The whole site failed at the connection level for every agent: nothing to judge."""
-        answered = [e for e in self.exchanges if e.status is not None]
-        if answered or not self.exchanges:
+        total = self.store.scalar("SELECT count(*) FROM exchanges")
+        answered = self.store.scalar("SELECT count(*) FROM exchanges WHERE status IS NOT NULL")
+        if answered or not total:
             return None
-        kinds = {e.error.kind for e in self.exchanges if e.error}
-        first = next(e for e in self.exchanges if e.error)
+        kinds = {k for (k,) in self.store.query("SELECT DISTINCT error_kind FROM exchanges")}
+        kinds.discard(None)
+        first = next((e for e in self.store.snapshot().exchanges if e.error is not None), None)
+        if first is None:
+            return None
         if kinds & _ERROR_KINDS_UNREACHABLE or kinds <= {"private_address", "out_of_scope"}:
             return f"site unreachable: {first.error.message}"  # type: ignore[union-attr]
         return None
@@ -387,7 +489,12 @@ class _Gatherer:
     async def _robots(self, fetcher: Fetcher) -> None:
         self._phase("robots.txt")
 
+        replayed: dict[tuple[str, str, bool], int] = {}
+
         async def one(origin: str, profile: Profile, *, recheck: bool = False) -> Exchange:
+            stored = self._stored_robots(origin, profile.id, recheck, replayed)
+            if stored is not None:
+                return stored
             fetched = await fetcher.fetch(
                 origin + "/robots.txt",
                 profile=profile.id,
@@ -398,7 +505,7 @@ class _Gatherer:
                 serial=recheck,
             )
             has_body = fetched.exchange.status is not None
-            self.snapshot.robots.append(
+            self.store.add_robots(
                 RobotsFacts(
                     origin=origin,
                     profile=profile.id,
@@ -436,9 +543,35 @@ class _Gatherer:
             plan += [(origin, profiles[s]) for s in steps]
         for origin, profile in plan:
             if not fetcher.is_stopped(origin + "/", profile.id):
-                await fetcher.calm(origin + "/", self.calm_gap())
+                stored = self._stored_robots(origin, profile.id, True, replayed, peek=True)
+                if stored is None:
+                    await fetcher.calm(origin + "/", self.calm_gap())
                 await one(origin, profile, recheck=True)
-        self.snapshot.robots.sort(key=lambda r: (r.origin, r.exchange_id))
+
+    def _stored_robots(
+        self,
+        origin: str,
+        profile: str,
+        recheck: bool,
+        replayed: dict[tuple[str, str, bool], int],
+        *,
+        peek: bool = False,
+    ) -> Exchange | None:
+        """A resumed run's next stored robots.txt answer for (origin, profile, recheck)."""
+        if not self.resumed:
+            return None
+        key = (origin, profile, recheck)
+        nth = replayed.get(key, 0)
+        exchange_id = self.store.scalar(
+            "SELECT exchange_id FROM robots WHERE origin = ? AND profile = ? AND recheck = ? "
+            "ORDER BY seq LIMIT 1 OFFSET ?",
+            (origin, profile, int(recheck), nth),
+        )
+        if exchange_id is None:
+            return None
+        if not peek:
+            replayed[key] = nth + 1
+        return self.store.snapshot().exchange(exchange_id)
 
     def calm_gap(self) -> float:
         """Seconds between re-check requests: slower than rate.min_rps, with a margin."""
@@ -449,16 +582,18 @@ class _Gatherer:
 
     def _honest_robots(self, origin: str) -> RobotsTxt | None:
         """The honest copy the crawl follows: a calm re-check's when the first was refused."""
-        copies = [r for r in self.snapshot.robots if r.origin == origin and r.profile == "seoaudit"]
-        by_id = {e.id: e for e in self.exchanges}
-        served = [
-            r
-            for r in copies
-            if r.body_b64 is not None and 200 <= (by_id[r.exchange_id].status or 0) < 300
-        ]
-        if not served:
+        data = self.store.scalar(
+            "SELECT r.data FROM robots r JOIN exchanges e ON e.id = r.exchange_id "
+            "WHERE r.origin = ? AND r.profile = 'seoaudit' AND e.status BETWEEN 200 AND 299 "
+            "ORDER BY r.exchange_id LIMIT 1",
+            (origin,),
+        )
+        if data is None:
             return None
-        return RobotsTxt.parse(served[0].body_bytes() or b"")
+        facts = RobotsFacts.model_validate_json(data)
+        if facts.body_b64 is None:
+            return None
+        return RobotsTxt.parse(facts.body_bytes() or b"")
 
     # -- phase 2: sitemaps ---------------------------------------------------------------
 
@@ -482,6 +617,14 @@ class _Gatherer:
             if url in seen:
                 continue
             seen.add(url)
+            had = self._stored_sitemap(url)
+            if had is not None:  # a resumed run: parsed before, its URLs are in the store
+                stored += len(had.urls)
+                for child in had.children:
+                    target = normalise_url(child)
+                    if target and target not in seen:
+                        queue.append((target, "index", url))
+                continue
             fetch = functools.partial(
                 fetcher.fetch,
                 url,
@@ -490,6 +633,9 @@ class _Gatherer:
                 purpose="sitemap",
                 max_body_bytes=SITEMAP_MAX_BYTES,
             )
+            before = self._stored_exchange(url, honest.id, "sitemap")
+            if via == "default" and before is not None and before.status in (404, 410):
+                continue  # a resumed run: no sitemap at the default place, asked already
             fetched = await fetch()
             if _refusal_key(fetched.exchange) is not None and not fetcher.is_stopped(
                 url, honest.id
@@ -511,12 +657,19 @@ class _Gatherer:
                     exchange.error.message if exchange.error else f"HTTP {exchange.status}"
                 )
                 if via != "default" or exchange.status not in (404, 410):
-                    self.snapshot.sitemaps.append(facts)
+                    self.store.add_sitemap(facts)
                 continue
+
+            def listed(page: str) -> None:
+                target = normalise_url(page)
+                if target and in_scope(target, self.hosts):
+                    self.store.add_sitemap_url(target)
+
             parsed = parse_sitemap(
                 fetched.body,
                 url=url,
                 store_urls=max(0, SITEMAP_MAX_STORED_URLS - stored),
+                on_url=listed,
             )
             facts.kind = parsed.kind  # type: ignore[assignment]
             facts.url_count = parsed.url_count
@@ -531,16 +684,17 @@ class _Gatherer:
                 facts.over_limits = True
                 facts.error = facts.error or "larger than the 50 MB sitemap limit"
             stored += len(parsed.urls)
-            self.snapshot.sitemaps.append(facts)
+            self.store.add_sitemap(facts)
             for child in parsed.children:
                 target = normalise_url(child)
                 if target and target not in seen:
                     queue.append((target, "index", url))
-            for page in parsed.urls:
-                target = normalise_url(page)
-                if target and in_scope(target, self.hosts):
-                    self.sitemap_urls.append(target)
-        self.sitemap_urls = list(dict.fromkeys(self.sitemap_urls))
+
+    def _stored_sitemap(self, url: str) -> SitemapFacts | None:
+        if not self.resumed:
+            return None
+        data = self.store.scalar("SELECT data FROM sitemaps WHERE url = ? ORDER BY seq", (url,))
+        return None if data is None else SitemapFacts.model_validate_json(data)
 
     # -- phase 3: the discovery crawl -----------------------------------------------------
 
@@ -562,7 +716,9 @@ class _Gatherer:
         guard = TrapGuard()
         queue: deque[tuple[str, int]] = deque()
         queued: set[str] = set()
-        discovered = self.snapshot.crawl.discovered
+        if self.resumed:
+            self._restore_crawl(queue, queued, guard)
+            self._quiet_skips = True  # the seeds' skips were counted by the stopped run
 
         def enqueue(url: str, depth: int, source: str) -> None:
             if url in queued:
@@ -582,15 +738,16 @@ class _Gatherer:
                 return
             queued.add(url)
             queue.append((url, depth))
-            discovered.append(DiscoveredUrl(url=url, depth=depth, source=source))  # type: ignore[arg-type]
+            self.store.add_discovered(url, depth, source)
 
         enqueue(self.start, 0, "start")
         for url in self._must_index_literals():
             enqueue(url, 0, "must_index")
         for url in self._must_index_literals("must_not_index"):
             enqueue(url, 0, "must_not_index")
-        for url in self.sitemap_urls:
+        for url in self.store.sitemap_urls():
             enqueue(url, 1, "sitemap")
+        self._quiet_skips = False
         self.stats.planned_pages = self.max_pages
 
         async def visit(url: str, depth: int) -> None:
@@ -600,19 +757,14 @@ class _Gatherer:
             facts = self._page_facts(fetched)
             if facts is None:
                 return
-            self.snapshot.pages.append(facts)
-            self.fetched_pages[url] = facts
             self.stats.pages += 1
-            final = fetched.exchange.final_url
-            if final and final != url and in_scope(final, self.hosts):
-                self.fetched_pages.setdefault(final, facts)
-            if facts.title is not None or facts.outlinks:
-                self.html_pages.append(url)
+            self._remember_page(url, fetched.exchange.final_url, facts)
             for link in facts.outlinks:
                 enqueue(link, depth + 1, "link")
             del facts.outlinks[STORED_OUTLINKS:]  # the frontier saw them all; keep a sample
             if not self._must_index_match(url):
                 del facts.assets[STORED_OUTLINKS:]  # only must-index pages' assets are probed
+            self.store.add_page(facts)
 
         workers = max(1, self.settings.concurrency)
         running: set[asyncio.Task[None]] = set()
@@ -630,19 +782,71 @@ class _Gatherer:
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
 
+    def _remember_page(self, url: str, final: str | None, facts: PageFacts) -> None:
+        """What the later phases need of an honest page, as strings: the facts are stored."""
+        self.fetched_urls.add(url)
+        if final and final != url and in_scope(final, self.hosts):
+            self.fetched_urls.add(final)
+        if facts.title is not None or facts.outlinks:
+            self.html_pages.append(url)
+        for target in facts.canonical + facts.canonical_header:
+            if (
+                target != url
+                and target != final
+                and len(self.canonical_candidates) < MAX_CANONICAL_CANDIDATES
+            ):
+                self.canonical_candidates.setdefault(target, None)
+
+    def _restore_crawl(
+        self, queue: deque[tuple[str, int]], queued: set[str], guard: TrapGuard
+    ) -> None:
+        """A resumed crawl: every URL the stopped run queued is queued again, and only those
+        it has no page exchange for go back on the frontier, in their old order."""
+        fetched = {u for (u,) in self.store.query(
+            "SELECT url FROM exchanges WHERE purpose = 'page' AND profile = 'seoaudit'")}  # fmt: skip
+        rows = self.store.query("SELECT url, depth, source FROM discovered ORDER BY seq")
+        for url, depth, source in rows:
+            if source == "canonical":  # fetched as a canonical target, not crawled
+                continue
+            queued.add(url)
+            if source == "link":
+                guard.admit(url)  # the trap guard's counts, as they were
+            if url not in fetched:
+                queue.append((url, depth))
+        pages = self.store.query(
+            "SELECT p.data, e.url, e.final_url FROM pages p JOIN exchanges e ON e.id = "
+            "p.exchange_id WHERE e.purpose = 'page' AND e.profile = 'seoaudit' ORDER BY p.seq"
+        )
+        for data, url, final in pages:
+            self._remember_page(url, final, PageFacts.model_validate_json(data))
+            self.stats.pages += 1
+
+    def _honest_page(self, url: str) -> PageFacts | None:
+        """The honest crawl's facts for a URL (requested there, else redirected there)."""
+        data = self.store.scalar(
+            "SELECT p.data FROM pages p JOIN exchanges e ON e.id = p.exchange_id "
+            "WHERE e.purpose = 'page' AND e.profile = 'seoaudit' AND (e.url = ? OR "
+            "e.final_url = ?) ORDER BY e.url = ? DESC, p.seq LIMIT 1",
+            (url, url, url),
+        )
+        return None if data is None else PageFacts.model_validate_json(data)
+
     # -- phase 4: per-bot probes ------------------------------------------------------------
 
     def _must_index_match(self, url: str) -> bool:
         path = path_of(url)
         return any(regex.match(path) for regex in self._must_index_regexes)
 
-    def _round_robin_by_pattern(self, urls: list[str]) -> list[str]:
-        """Take URLs pattern by pattern in turn, so a small sample covers every section."""
+    def _round_robin_by_pattern(self, urls: Iterable[str], per_pattern: int) -> list[str]:
+        """Take URLs pattern by pattern in turn, so a small sample covers every section
+        (at most ``per_pattern`` of each: the sample never needs more)."""
         groups: dict[int, list[str]] = {}
         for url in urls:
             path = path_of(url)
             index = next((i for i, rx in enumerate(self._must_index_regexes) if rx.match(path)), -1)
-            groups.setdefault(index, []).append(url)
+            group = groups.setdefault(index, [])
+            if len(group) < per_pattern:
+                group.append(url)
         out: list[str] = []
         queues = [deque(g) for g in groups.values()]
         while queues:
@@ -655,19 +859,30 @@ class _Gatherer:
     def probe_sample(self) -> list[str]:
         """Must-index URLs first, then sitemap URLs, then crawled pages: the ones that matter."""
         limit = self.policy.crawl.sample_per_bot
+        literals = self._must_index_literals()
         # Sorted, not in completion order, so the same site gives the same sample every run.
-        crawled = [
-            d.url for d in sorted(self.snapshot.crawl.discovered, key=lambda d: (d.depth, d.url))
-        ]
-        ordered: list[str] = []
-        ordered += self._must_index_literals()
-        ordered += self._round_robin_by_pattern(
-            [u for u in dict.fromkeys(crawled + self.sitemap_urls) if self._must_index_match(u)]
+        # URLs stream from the store; no source can place more than `limit` + the literals
+        # in the sample, so each is read only that far (a million-URL sitemap is not a list).
+        crawled = (u for (u,) in self.store.query("SELECT url FROM discovered ORDER BY depth, url"))
+        enough = limit + len(literals)
+        matching = (
+            u
+            for u in _unique(itertools.chain(crawled, self.store.sitemap_urls()))
+            if self._must_index_match(u)
         )
-        ordered += self.sitemap_urls
-        ordered += self.html_pages
-        sample = [u for u in dict.fromkeys(ordered) if in_scope(u, self.hosts)]
-        return sample[:limit]
+        sources = itertools.chain(
+            literals,
+            self._round_robin_by_pattern(matching, per_pattern=enough),
+            self.store.sitemap_urls(),
+            self.html_pages,
+        )
+        sample: list[str] = []
+        for url in _unique(sources):
+            if len(sample) >= limit:
+                break
+            if in_scope(url, self.hosts):
+                sample.append(url)
+        return sample
 
     async def _probes(self, fetcher: Fetcher) -> None:
         self._phase("bot probes")
@@ -685,43 +900,44 @@ class _Gatherer:
             if purpose in ("probe", "canonical"):  # noindex on a canonical target matters
                 facts = self._page_facts(fetched)
                 if facts is not None:
-                    self.snapshot.pages.append(facts)
+                    self.store.add_page(facts)
+
+        async def probe_once(
+            url: str, profile: Profile, purpose: str, cap: int | None = None
+        ) -> None:
+            if self._stored_exchange(url, profile.id, purpose) is None:  # resumed: had it
+                await probe(url, profile, purpose, cap)
 
         # Interleave agents URL by URL so a limiter that keys on our IP sees every agent under
         # the same load (an agent that draws a 429/503 then goes one request at a time).
-        await asyncio.gather(*(probe(u, p, "probe") for u in sample for p in probing))
+        await asyncio.gather(*(probe_once(u, p, "probe") for u in sample for p in probing))
 
         self._phase("assets and canonicals")
         required = set(self.policy.bots.required)
         asset_profiles = [p for p in probing if p.kind == "browser" or p.bot in required]
         assets: list[str] = []
         for url in sample:
-            facts = self.fetched_pages.get(url)
-            if facts is None or not self._must_index_match(url):
+            if url not in self.fetched_urls or not self._must_index_match(url):
+                continue
+            facts = self._honest_page(url)
+            if facts is None:
                 continue
             for asset in facts.assets:
                 if asset not in assets and in_scope(asset, self.hosts):
                     assets.append(asset)
         assets = assets[:MAX_ASSETS]
         honest = next(p for p in self.profiles if p.id == "seoaudit")
-        targets: list[str] = []
-        for facts in list(self.fetched_pages.values()):
-            for target in facts.canonical + facts.canonical_header:
-                if (
-                    target not in self.fetched_pages
-                    and target not in targets
-                    and in_scope(target, self.hosts)
-                ):
-                    targets.append(target)
-        targets = targets[:MAX_CANONICAL_TARGETS]
+        targets = [
+            t
+            for t in self.canonical_candidates
+            if t not in self.fetched_urls and in_scope(t, self.hosts)
+        ][:MAX_CANONICAL_TARGETS]
         await asyncio.gather(
-            *(probe(a, p, "asset", ASSET_MAX_BYTES) for a in assets for p in asset_profiles),
-            *(probe(t, honest, "canonical") for t in targets),
+            *(probe_once(a, p, "asset", ASSET_MAX_BYTES) for a in assets for p in asset_profiles),
+            *(probe_once(t, honest, "canonical") for t in targets),
         )
         for target in targets:
-            self.snapshot.crawl.discovered.append(
-                DiscoveredUrl(url=target, depth=self.max_depth, source="canonical")
-            )
+            self.store.add_discovered(target, self.max_depth, "canonical")
 
     # -- phase 5: re-checks at a calm pace ----------------------------------------------------
 
@@ -735,23 +951,18 @@ class _Gatherer:
         re-checked once, on its most important URL, as agent, browser, browser, agent: a
         refusal that holds for the agent while the browser is served, in either order, is
         the agent's; one that comes and goes is load."""
-        by_url: dict[str, list[Exchange]] = {}
-        for e in self.exchanges:
-            if e.purpose in ("page", "probe", "canonical"):
-                by_url.setdefault(e.url, []).append(e)
         groups: dict[tuple[str, str], list[str]] = {}
         honest_must: list[str] = []
-        for url, fetches in by_url.items():
-            served = any(_served(e) for e in fetches)
-            for e in fetches:
-                key = _refusal_key(e)
-                if key is None:
-                    continue
-                limit_like = key in ("429", "503") or not key.isdigit()
-                if e.profile == "seoaudit" and self._must_index_match(url) and limit_like:
-                    honest_must.append(url)
-                elif served or limit_like:
-                    groups.setdefault((e.profile, key), []).append(url)
+        # Only refusals are read from the store (URLs in the order they were first asked).
+        for url, profile, status, error_kind, served in self.store.query(_REFUSALS_SQL):
+            key = _refusal_key_of(status, error_kind)
+            if key is None:
+                continue
+            limit_like = key in ("429", "503") or not key.isdigit()
+            if profile == "seoaudit" and self._must_index_match(url) and limit_like:
+                honest_must.append(url)
+            elif served or limit_like:
+                groups.setdefault((profile, key), []).append(url)
         required = set(self.policy.bots.required)
         wanted = set(self.policy.bots.wanted)
 
@@ -784,8 +995,13 @@ class _Gatherer:
         crawl = self.policy.crawl
         gap = self.calm_gap()
         profiles = {p.id: p for p in self.profiles}
+        replayed: dict[tuple[str, str], int] = {}
         for url, profile_id in plan:
             profile = profiles[profile_id]
+            nth = replayed.get((url, profile_id), 0)
+            replayed[(url, profile_id)] = nth + 1
+            if self._stored_exchange(url, profile_id, "recheck", nth) is not None:
+                continue  # a resumed run made this re-check already
             if fetcher.is_stopped(url, profile_id):
                 continue
             await fetcher.calm(url, gap)
@@ -799,7 +1015,7 @@ class _Gatherer:
             )
             facts = self._page_facts(fetched)
             if facts is not None:
-                self.snapshot.pages.append(facts)
+                self.store.add_page(facts)
 
     # -- phase 6: the opt-in rate probe -----------------------------------------------------
 
@@ -807,13 +1023,18 @@ class _Gatherer:
         from seoaudit.gather.rate_probe import run_rate_probes
 
         self._phase("rate probe")
-        size = {
-            e.url: e.body.bytes
-            for e in self.exchanges
-            if e.purpose == "page" and e.status == 200 and e.error is None
-        }
-        must = [u for u in self.probe_sample() if u in size and self._must_index_match(u)]
-        cheap = sorted(must, key=lambda u: size[u]) or [u for u in self.probe_sample() if u in size]
+        sample = self.probe_sample()
+        size: dict[str, int] = {}
+        for url in sample:
+            served = self.store.scalar(
+                "SELECT body_bytes FROM exchanges WHERE url = ? AND purpose = 'page' AND "
+                "status = 200 AND error_kind IS NULL ORDER BY id DESC LIMIT 1",
+                (url,),
+            )
+            if served is not None:
+                size[url] = served
+        must = [u for u in sample if u in size and self._must_index_match(u)]
+        cheap = sorted(must, key=lambda u: size[u]) or [u for u in sample if u in size]
 
         def progress(label: str) -> None:
             self._phase(label)

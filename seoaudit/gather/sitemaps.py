@@ -10,6 +10,7 @@ exception. Limits are the protocol's: 50,000 URLs and 50 MB uncompressed.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -66,7 +67,11 @@ def parse_sitemap(
     max_urls: int = MAX_URLS,
     max_bytes: int = MAX_BYTES,
     store_urls: int = 10_000,
+    on_url: Callable[[str], None] | None = None,
 ) -> ParsedSitemap:
+    """Parse one sitemap document. ``result.urls`` keeps the first ``store_urls`` page URLs;
+    ``on_url`` receives every one of them as it is read (the gather streams them into its
+    store), so a sitemap of any length never sits in memory as a list."""
     is_gzip = data[:2] == b"\x1f\x8b" if gzip is None else gzip
     over = False
     error = None
@@ -82,9 +87,9 @@ def parse_sitemap(
         result.error = "empty document"
         return result
     if not stripped.startswith(b"<"):
-        _parse_text(stripped, result, store_urls)
+        _parse_text(stripped, result, store_urls, on_url)
     else:
-        _parse_xml(data, result, store_urls)
+        _parse_xml(data, result, store_urls, on_url)
     if over:
         result.over_limits = True
         result.error = result.error or f"larger than {max_bytes:,} bytes uncompressed"
@@ -96,7 +101,9 @@ def parse_sitemap(
     return result
 
 
-def _parse_text(data: bytes, result: ParsedSitemap, store: int) -> None:
+def _parse_text(
+    data: bytes, result: ParsedSitemap, store: int, on_url: Callable[[str], None] | None
+) -> None:
     text = data.decode("utf-8", "replace")
     for line in text.splitlines():
         line = line.strip()
@@ -109,10 +116,14 @@ def _parse_text(data: bytes, result: ParsedSitemap, store: int) -> None:
         result.url_count += 1
         if len(result.urls) < store:
             result.urls.append(line)
+        if on_url is not None:
+            on_url(line)
     result.kind = "text"
 
 
-def _parse_xml(data: bytes, result: ParsedSitemap, store: int) -> None:
+def _parse_xml(
+    data: bytes, result: ParsedSitemap, store: int, on_url: Callable[[str], None] | None
+) -> None:
     parser = etree.XMLPullParser(
         events=("start", "end"),
         resolve_entities=False,
@@ -145,12 +156,16 @@ def _parse_xml(data: bytes, result: ParsedSitemap, store: int) -> None:
                         result.url_count += 1
                         if len(result.urls) < store:
                             result.urls.append(value)
+                        if on_url is not None:
+                            on_url(value)
                 elif root in ("rss", "feed") and name in ("link",):
                     link = value or element.get("href") or ""
                     if link.startswith(("http://", "https://")) and parent in ("item", "entry"):
                         result.url_count += 1
                         if len(result.urls) < store:
                             result.urls.append(link)
+                        if on_url is not None:
+                            on_url(link)
                 if parent and name not in ("url", "sitemap", "item", "entry"):
                     continue
                 element.clear()
