@@ -9,7 +9,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from seoaudit.gather.service import GatherStats
+from seoaudit.gather.state import GatherStats
 
 _REFRESH_S = 0.1
 

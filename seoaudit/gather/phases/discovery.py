@@ -1,0 +1,118 @@
+"""Phase 3: the discovery crawl with the honest agent: start URL, must-index paths, sitemap
+URLs, then links, breadth-first within ``crawl.max_depth``/``crawl.max_pages``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+from seoaudit.gather.fetcher import Fetcher
+from seoaudit.gather.state import GatherRun
+from seoaudit.gather.traps import TrapGuard
+from seoaudit.snapshot import PageFacts
+from seoaudit.web.urls import in_scope
+
+STORED_OUTLINKS = 10  # per page in the snapshot: memory stays flat on big sites
+
+
+async def run(state: GatherRun, fetcher: Fetcher) -> None:
+    state.phase("crawl")
+    honest = state.honest
+    guard = TrapGuard()
+    queue: deque[tuple[str, int]] = deque()
+    queued: set[str] = set()
+    if state.resumed:
+        _restore(state, queue, queued, guard)
+        state.quiet_skips = True  # the seeds' skips were counted by the stopped run
+
+    def enqueue(url: str, depth: int, source: str) -> None:
+        if url in queued:
+            return
+        if not in_scope(url, state.hosts):
+            state.skip(url, "out_of_scope")
+            return
+        if depth > state.max_depth:
+            state.skip(url, "max_depth")
+            return
+        verdict = guard.admit(url) if source == "link" else None
+        if verdict is not None:
+            state.skip(url, verdict)
+            return
+        if len(queued) >= state.max_pages:
+            state.skip(url, "max_pages")
+            return
+        queued.add(url)
+        queue.append((url, depth))
+        state.store.add_discovered(url, depth, source)
+
+    enqueue(state.start, 0, "start")
+    for url in state.must_index_literals():
+        enqueue(url, 0, "must_index")
+    for url in state.must_index_literals("must_not_index"):
+        enqueue(url, 0, "must_not_index")
+    for url in state.store.sitemap_urls():
+        enqueue(url, 1, "sitemap")
+    state.quiet_skips = False
+    state.stats.planned_pages = state.max_pages
+
+    async def visit(url: str, depth: int) -> None:
+        fetched = await fetcher.fetch(
+            url, profile=honest.id, user_agent=honest.user_agent, purpose="page"
+        )
+        facts = state.page_facts(fetched)
+        if facts is None:
+            return
+        state.stats.pages += 1
+        state.remember_page(url, fetched.exchange.final_url, facts)
+        for link in facts.outlinks:
+            enqueue(link, depth + 1, "link")
+        del facts.outlinks[STORED_OUTLINKS:]  # the frontier saw them all; keep a sample
+        if not state.must_index_match(url):
+            del facts.assets[STORED_OUTLINKS:]  # only must-index pages' assets are probed
+        state.store.add_page(facts)
+
+    workers = max(1, state.settings.concurrency)
+    running: set[asyncio.Task[None]] = set()
+    try:
+        while queue or running:
+            while queue and len(running) < workers:
+                url, depth = queue.popleft()
+                running.add(asyncio.create_task(visit(url, depth)))
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+    finally:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+
+
+def _restore(
+    state: GatherRun, queue: deque[tuple[str, int]], queued: set[str], guard: TrapGuard
+) -> None:
+    """A resumed crawl: every URL the stopped run queued is queued again, and only those it
+    has no page exchange for go back on the frontier, in their old order."""
+    fetched = {
+        u
+        for (u,) in state.store.query(
+            "SELECT url FROM exchanges WHERE purpose = 'page' AND profile = 'seoaudit'"
+        )
+    }
+    for url, depth, source in state.store.query(
+        "SELECT url, depth, source FROM discovered ORDER BY seq"
+    ):
+        if source == "canonical":  # fetched as a canonical target, not crawled
+            continue
+        queued.add(url)
+        if source == "link":
+            guard.admit(url)  # the trap guard's counts, as they were
+        if url not in fetched:
+            queue.append((url, depth))
+    pages = state.store.query(
+        "SELECT p.data, e.url, e.final_url FROM pages p JOIN exchanges e ON e.id = "
+        "p.exchange_id WHERE e.purpose = 'page' AND e.profile = 'seoaudit' ORDER BY p.seq"
+    )
+    for data, url, final in pages:
+        state.remember_page(url, final, PageFacts.model_validate_json(data))
+        state.stats.pages += 1
