@@ -269,7 +269,11 @@ class StoredRows(Sequence[M], Generic[M]):
 
     def _make(self, row: tuple[Any, ...]) -> M:
         if self._table == "discovered":
+            # kept as fetched (a resume queues it again), redacted as it is read
             url, depth, source = row
+            secrets = self._store.secrets
+            if secrets:
+                url = redact_text(url, secrets)
             return self._model.model_construct(url=url, depth=depth, source=source)
         return self._model.model_validate_json(row[0])
 
