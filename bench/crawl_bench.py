@@ -131,17 +131,26 @@ def start_server(root: Path, work: Path) -> tuple[subprocess.Popen[bytes], int, 
 SEOAUDIT_RUN = textwrap.dedent(
     """
     import sys
+    from pathlib import Path
+    from seoaudit.atomic import write_atomic_stream
     from seoaudit.gather.service import GatherOptions, gather
     from seoaudit.policy import parse_policy_text
     from seoaudit.registry import load_registry
-    pages = int(sys.argv[2])
+    from seoaudit.store import discard_store
+    pages, out = int(sys.argv[2]), Path(sys.argv[3])
     policy = parse_policy_text(
         "bots: {required: [googlebot], wanted: [], blocked: []}\\n"
         f"crawl: {{max_pages: {pages}, max_depth: 50, concurrency: 16, sample_per_bot: 0,"
         " sitemaps: false, max_time_s: 3600, timeout_s: 30}\\n", "bench.yaml")
-    options = GatherOptions(start_url=sys.argv[1], no_rps_ceiling=True)
+    # what `seoaudit gather -o snapshot.json` does: gather into the store, export the JSON
+    store = out.with_name(out.name + ".store")
+    options = GatherOptions(start_url=sys.argv[1], no_rps_ceiling=True, store_path=store)
     snap = gather(policy, load_registry(), options)
-    print(sum(1 for e in snap.exchanges if e.purpose == "page" and e.status == 200))
+    write_atomic_stream(out, snap.write_json)
+    count = snap.page_url_count()
+    discard_store(store, snap)
+    out.unlink()
+    print(count)
     """
 )
 
@@ -225,7 +234,7 @@ def _last_line_number(out: str) -> int | None:
 def crawl_seoaudit(url: str, pages: int, work: Path) -> Run:
     return run_child(
         "seoaudit gather",
-        [sys.executable, "-c", SEOAUDIT_RUN, url, str(pages)],
+        [sys.executable, "-c", SEOAUDIT_RUN, url, str(pages), str(work / "snapshot.json")],
         _last_line_number,
     )
 
