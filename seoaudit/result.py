@@ -177,6 +177,7 @@ class AuditResult(_Model):
     warnings: list[str] = Field(default_factory=list)
     logs: dict[str, Any] | None = None  # `audit --logs`: the server-log report that was joined
     unreachable: Unreachable | None = None  # set when the start URL never answered
+    plan: dict[str, Any] | None = None  # the gather's request plan (snapshot ``plan``)
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from seoaudit.analysis.context import RuleContext
 from seoaudit.analysis.crawl_budget import crawl_budget, duration_text
+from seoaudit.analysis.sections import coverage_sentence, section_coverage
 from seoaudit.analysis.site_pages import directives_of, latest_fetch, page_of, url_views
 from seoaudit.analysis.site_robots import (
     bot_token,
@@ -72,7 +73,17 @@ def _bot_row(ctx: RuleContext, bot: str, role: str) -> dict[str, Any]:
             "share": round(errors / len(answered), 3) if answered else None,
         },
         "crawl_rate": crawl_budget(ctx, bot).as_dict() if role == "required" else None,
+        "sections": _sections(ctx, f"bot:{bot}", bot),
     }
+
+
+def _sections(ctx: RuleContext, profile: str, name: str) -> dict[str, Any] | None:
+    """Coverage by section (None for a snapshot without sections)."""
+    if not ctx.snapshot.sections:
+        return None
+    coverage = section_coverage(ctx, profile).as_dict()
+    coverage["summary"] = coverage_sentence(name, coverage)
+    return coverage
 
 
 def _status(value: float | None, good: float, warn: float, *, higher_is_better: bool) -> str:
@@ -81,6 +92,36 @@ def _status(value: float | None, good: float, warn: float, *, higher_is_better: 
     if higher_is_better:
         return "good" if value >= good else "warn" if value >= warn else "bad"
     return "good" if value <= good else "warn" if value <= warn else "bad"
+
+
+def _section_kpi(ctx: RuleContext, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Sections every required bot is served on: a site of any size, section by section."""
+    sections = ctx.snapshot.sections
+    required = [r for r in rows if r["role"] == "required" and r.get("sections")]
+    if not sections or not required:
+        return None
+    refused: dict[str, list[str]] = {}
+    for row in required:
+        cov = row["sections"]
+        for template in cov["challenged_sections"] + cov["blocked_sections"]:
+            refused.setdefault(template, []).append(row["bot"])
+    sampled = max(r["sections"]["sampled"] for r in required)
+    served = sampled - len(refused)
+    value = f"{served}/{sampled} sampled"
+    if len(sections) != sampled:
+        value += f" (of {len(sections)})"
+    if refused:
+        worst = sorted(refused.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        value += "; refused: " + ", ".join(t for t, _ in worst[:3])
+        value += f" and {len(worst) - 3} more" if len(worst) > 3 else ""
+    share = served / sampled if sampled else None
+    return {
+        "id": "sections_served",
+        "label": "Site sections served to required bots",
+        "value": value,
+        "status": _status(share, 1.0, 0.9, higher_is_better=True),
+        "moved_by": "infra",
+    }
 
 
 _USABLE_SITEMAP = ("urlset", "sitemapindex", "text", "feed")
@@ -157,6 +198,9 @@ def build_scoreboard(ctx: RuleContext, findings: list[Finding]) -> dict[str, Any
             "moved_by": "infra",
         }
     )
+    section_kpi = _section_kpi(ctx, rows)
+    if section_kpi is not None:
+        kpis.append(section_kpi)
     # a 404 robots.txt is a clean answer: "no robots.txt, everything allowed" for Google
     missing = sum(1 for r in robots_rows if r["health"] == "missing")
     healthy = sum(1 for r in robots_rows if r["health"] == "ok") + missing
@@ -226,4 +270,12 @@ def build_scoreboard(ctx: RuleContext, findings: list[Finding]) -> dict[str, Any
                 "moved_by": "shared",
             }
         )
-    return {"bots": rows, "robots": robots_rows, "kpis": kpis}
+    board: dict[str, Any] = {"bots": rows, "robots": robots_rows, "kpis": kpis}
+    if ctx.snapshot.sections:
+        board["sections"] = {
+            "total": len(ctx.snapshot.sections),
+            "urls_known": sum(s.url_count for s in ctx.snapshot.sections),
+            "sampled_urls": sum(len(s.sample) for s in ctx.snapshot.sections),
+            "templates": [s.template for s in ctx.snapshot.sections[:50]],
+        }
+    return board

@@ -219,6 +219,41 @@ class RateProbe(_Model):
     robots_exchange_id: int | None = None  # robots.txt fetched once right after the onset
 
 
+class PlanStep(_Model):
+    """One phase of the request plan: the requests it is expected to send (``requests``) and
+    the most it may send (``at_most``: re-checks and canonical targets only on need)."""
+
+    phase: str
+    requests: int
+    at_most: int
+    note: str = ""
+
+
+class RequestPlan(_Model):
+    """What the gather will fetch, computed before the first request and sized to fit
+    ``crawl.max_time_s`` at ``crawl.max_rps``; ``cuts`` says what was cut to fit, and
+    ``revisions`` what was re-sized during the run (once the site's size was known)."""
+
+    max_rps: float | None
+    max_time_s: float
+    requests: int
+    duration_s: float | None  # requests / max_rps (None without a ceiling)
+    steps: list[PlanStep] = Field(default_factory=list)
+    cuts: list[str] = Field(default_factory=list)
+    revisions: list[str] = Field(default_factory=list)
+    sample_per_bot: int = 0  # the per-agent sample the plan settled on
+    max_pages: int = 0  # the discovery pages the plan settled on
+
+
+class SiteSection(_Model):
+    """A section of the site by path template (``/products/*``) from every known URL
+    (sitemaps and discovery), with the URLs of it the per-bot samples fetched."""
+
+    template: str
+    url_count: int  # known URLs in it (exact up to 20,000 URLs, then repeats may count twice)
+    sample: list[str] = Field(default_factory=list)  # sampled as every agent
+
+
 class Snapshot(_Model):
     schema_version: int = SCHEMA_VERSION
     tool: ToolInfo
@@ -238,6 +273,8 @@ class Snapshot(_Model):
     pages: list[PageFacts] = Field(default_factory=list)
     crawl: CrawlFacts = Field(default_factory=CrawlFacts)
     rate_probes: list[RateProbe] = Field(default_factory=list)
+    plan: RequestPlan | None = None
+    sections: list[SiteSection] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
 
     # -- serialisation ---------------------------------------------------------------

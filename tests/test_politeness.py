@@ -101,3 +101,27 @@ def test_after_a_429_each_agent_waits_at_least_retry_after():
         assert not early, f"{r.user_agent}: {len(early)} request(s) within Retry-After: 2"
         came_back += [t - end for t in same if t >= end + 2.0 - 0.05]
     assert came_back, "the agent came back after the 429, so the wait is really measured"
+
+
+def test_one_500_on_one_url_changes_nobodys_pace():
+    """Politeness is host-wide for 429/503 only: a broken page is not a busy server. The pace
+    in force when each later request left (recorded per exchange) stays the policy's."""
+    links = [f"/p{i}" for i in range(12)]
+    routes = [
+        ROBOTS,
+        page("/", links),
+        {"path": "/p0$", "response": {"status": 500, "body": "oops"}},
+    ]
+    routes += [page(p) for p in links[1:]]
+    site = load_scenario({"name": "one-500", "origins": {"main": {"routes": routes}}})
+    snap, _ = gather_site(
+        site,
+        "crawl: {max_rps: 50, concurrency: 2, timeout_s: 5, max_time_s: 60, sample_per_bot: 12}\n"
+        "bots: {required: [googlebot, bingbot], wanted: [], blocked: []}\n",
+    )
+    broken = [e for e in snap.exchanges if e.status == 500]
+    assert broken, "the 500 was served"
+    after = [e for e in snap.exchanges if e.id > broken[0].id and e.timing.paced_rps]
+    assert len(after) > 20
+    assert {e.timing.paced_rps for e in after} == {50.0}
+    assert not [w for w in snap.warnings if "stopped fetching" in w]

@@ -147,6 +147,7 @@ def audit_command(
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
     """Audit a site: where do uptime protections and crawler visibility collide?"""
+    from seoaudit.gather.progress import plan_printer
     from seoaudit.gather.service import GatherOptions
     from seoaudit.registry import load_registry
     from seoaudit.service import AuditRun, deliver, gather_and_evaluate
@@ -166,6 +167,7 @@ def audit_command(
         probe_rate=probe_rate,
         extra_headers=parse_headers(header),
         verify_tls=not insecure,
+        announce=plan_printer(console(stderr=True), quiet),
     )
     if probe_rate or loaded.rate.probe:
         from seoaudit.gather.rate_probe import ramp
@@ -275,6 +277,7 @@ def demo_command(
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
     """Serve the demo shop on 127.0.0.1, audit it, and show the report (no network needed)."""
+    from seoaudit.gather.progress import plan_printer
     from seoaudit.gather.service import GatherOptions
     from seoaudit.policy import load_policy
     from seoaudit.registry import load_registry
@@ -301,7 +304,11 @@ def demo_command(
                 AuditRun(
                     policy,
                     load_registry(),
-                    GatherOptions(start_url=server.url, private_ok=True),
+                    GatherOptions(
+                        start_url=server.url,
+                        private_ok=True,
+                        announce=plan_printer(err, quiet),
+                    ),
                     policy_path=str(policy_path.name),
                     progress=progress,  # type: ignore[arg-type]
                 )

@@ -81,7 +81,7 @@ def gather_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Gather robots.txt, sitemaps, pages and per-bot probes into a snapshot (JSON)."""
-    from seoaudit.gather.progress import GatherProgress, wants_progress
+    from seoaudit.gather.progress import GatherProgress, plan_printer, wants_progress
     from seoaudit.gather.service import GatherOptions, gather
     from seoaudit.registry import load_registry
     from seoaudit.store import discard_store
@@ -99,6 +99,7 @@ def gather_command(
         verify_tls=not insecure,
         store_path=store_path,
         resume=resume,
+        announce=plan_printer(console(stderr=True), quiet),
     )
     if wants_progress(quiet):
         with GatherProgress(console(stderr=True)) as progress:

@@ -1,9 +1,14 @@
-"""The gather progress display: a Rich bar on stderr, only when stderr is a terminal."""
+"""The gather progress display: a Rich bar on stderr, only when stderr is a terminal.
+
+The bar measures requests against the request plan (``gather/plan.py``), whose total is
+revised once the site's size is known; the plan line itself is printed before the first
+request whether or not there is a terminal (``plan_printer``)."""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 from rich.console import Console
@@ -23,7 +28,7 @@ class GatherProgress:
             TextColumn("[bold]{task.fields[phase]:<22}"),
             BarColumn(bar_width=24),
             TextColumn(
-                "{task.fields[pages]} pages · {task.fields[requests]} requests · "
+                "{task.fields[requests]}/{task.fields[planned]} requests · {task.fields[pages]} pages · "
                 "{task.fields[rps]:.1f} req/s · {task.fields[errors]} errors"
             ),
             TimeElapsedColumn(),
@@ -31,7 +36,14 @@ class GatherProgress:
             transient=True,
         )
         self._task = self._progress.add_task(
-            "gather", total=None, phase="starting", pages=0, requests=0, rps=0.0, errors=0
+            "gather",
+            total=None,
+            phase="starting",
+            pages=0,
+            requests=0,
+            planned="?",
+            rps=0.0,
+            errors=0,
         )
         self._last = 0.0
 
@@ -54,8 +66,9 @@ class GatherProgress:
         self._last = now
         self._progress.update(
             self._task,
-            total=stats.planned_pages or None,
-            completed=stats.pages,
+            total=max(stats.planned_requests, stats.requests) or None,
+            completed=stats.requests,
+            planned=f"~{max(stats.planned_requests, stats.requests)}",
             phase=stats.phase,
             pages=stats.pages,
             requests=stats.requests,
@@ -66,3 +79,14 @@ class GatherProgress:
 
 def wants_progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
+
+
+def plan_printer(console: Console, quiet: bool) -> Callable[[str], None] | None:
+    """Where the plan line goes before the first request: stderr, unless ``--quiet``."""
+    if quiet:
+        return None
+
+    def announce(line: str) -> None:
+        console.print(line, highlight=False, markup=False)
+
+    return announce

@@ -26,6 +26,7 @@ import ipaddress
 import json
 import re
 import signal
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -34,6 +35,7 @@ from seoaudit import __version__
 from seoaudit.errors import UsageError
 from seoaudit.gather.fetcher import Fetcher, FetchSettings, Resolver, is_private_address
 from seoaudit.gather.phases import discovery, rate_probe, rechecks, robots, samples, sitemaps
+from seoaudit.gather.plan import build_plan, describe, fit_samples
 from seoaudit.gather.profiles import build_profiles
 from seoaudit.gather.state import (
     GatherOptions,
@@ -209,6 +211,10 @@ def new_run(
         ],
         store=_open_store(options, settings.secrets),
     )
+    plan = build_plan(state)
+    state.plan = snapshot.plan = plan
+    state.max_pages = plan.max_pages
+    state.stats.planned_requests = plan.requests
     state.resumed = options.resume and state.store.has_header()
     if state.resumed:
         _load_resume_state(state)
@@ -285,10 +291,16 @@ async def run_phases(state: GatherRun) -> Snapshot:
     if rate_probe.wanted(state):
         phases.append(("rate_probe", rate_probe.run))
     max_time_s = state.policy.crawl.max_time_s
+    if state.options.announce is not None and state.plan is not None:
+        state.options.announce(describe(state.plan))
+    state.started = time.monotonic()
     try:
         async with asyncio.timeout(max_time_s):
             for name, phase in phases:
                 # a resumed run skips what it finished (the crawl re-reads its frontier)
+                if name == "samples" and state.plan is not None:
+                    # the site's size is known: fit the samples to the time that is left
+                    fit_samples(state, state.plan, state.started, state.sections.total)
                 if name not in state.phases_done or name == "crawl":
                     await phase(state, fetcher)
                     if name not in state.phases_done:

@@ -69,9 +69,8 @@ def parse_sitemap(
     store_urls: int = 10_000,
     on_url: Callable[[str], None] | None = None,
 ) -> ParsedSitemap:
-    """Parse one sitemap document. ``result.urls`` keeps the first ``store_urls`` page URLs;
-    ``on_url`` receives every one of them as it is read (the gather streams them into its
-    store), so a sitemap of any length never sits in memory as a list."""
+    """``on_url`` sees every page URL, stored or not (a section index, a store): a sitemap of
+    50,000 URLs is read whole while only ``store_urls`` of them are kept here."""
     is_gzip = data[:2] == b"\x1f\x8b" if gzip is None else gzip
     over = False
     error = None
@@ -101,6 +100,16 @@ def parse_sitemap(
     return result
 
 
+def _page(
+    result: ParsedSitemap, url: str, store: int, on_url: Callable[[str], None] | None
+) -> None:
+    result.url_count += 1
+    if len(result.urls) < store:
+        result.urls.append(url)
+    if on_url is not None:
+        on_url(url)
+
+
 def _parse_text(
     data: bytes, result: ParsedSitemap, store: int, on_url: Callable[[str], None] | None
 ) -> None:
@@ -113,11 +122,7 @@ def _parse_text(
             result.kind = "invalid"
             result.error = "neither XML nor a plain list of absolute URLs"
             return
-        result.url_count += 1
-        if len(result.urls) < store:
-            result.urls.append(line)
-        if on_url is not None:
-            on_url(line)
+        _page(result, line, store, on_url)
     result.kind = "text"
 
 
@@ -153,19 +158,11 @@ def _parse_xml(
                         result.children.append(value)
                         result.url_count += 1
                     elif root == "urlset" and parent == "url":
-                        result.url_count += 1
-                        if len(result.urls) < store:
-                            result.urls.append(value)
-                        if on_url is not None:
-                            on_url(value)
+                        _page(result, value, store, on_url)
                 elif root in ("rss", "feed") and name in ("link",):
                     link = value or element.get("href") or ""
                     if link.startswith(("http://", "https://")) and parent in ("item", "entry"):
-                        result.url_count += 1
-                        if len(result.urls) < store:
-                            result.urls.append(link)
-                        if on_url is not None:
-                            on_url(link)
+                        _page(result, link, store, on_url)
                 if parent and name not in ("url", "sitemap", "item", "entry"):
                     continue
                 element.clear()

@@ -18,8 +18,9 @@ from typing import Any
 
 from seoaudit.gather.extract import extract_page
 from seoaudit.gather.fetcher import Fetched, FetchSettings, Resolver
+from seoaudit.gather.sections import Section, SectionIndex
 from seoaudit.robots_txt.matching import path_of
-from seoaudit.snapshot import Exchange, PageFacts, Profile, SkippedUrl, Snapshot
+from seoaudit.snapshot import Exchange, PageFacts, Profile, RequestPlan, SkippedUrl, Snapshot
 from seoaudit.store import SnapshotStore
 from seoaudit.web.urls import in_scope, normalise_url, origin_of
 
@@ -48,6 +49,7 @@ class GatherOptions:
     public_peers: frozenset[str] = frozenset()  # test seam: "ip:port" peers treated as public
     store_path: Path | None = None  # the snapshot store file (None: a temporary one)
     resume: bool = False  # continue the gather stored at store_path
+    announce: Callable[[str], None] | None = None  # gets the plan line before the first request
 
 
 @dataclass
@@ -59,6 +61,7 @@ class GatherStats:
     pages: int = 0
     errors: int = 0
     planned_pages: int = 0
+    planned_requests: int = 0  # the request plan's total (revised once the site's size is known)
     recent: deque[float] = field(default_factory=lambda: deque(maxlen=200))
 
     @property
@@ -125,6 +128,17 @@ class GatherRun:
     resumed: bool = False  # continuing a stopped run from its store
     phases_done: list[str] = field(default_factory=list)
     quiet_skips: bool = False  # a resume re-queues its seeds without counting them again
+    plan: RequestPlan | None = None
+    sections: SectionIndex = field(default_factory=SectionIndex)  # every known URL, by section
+    started: float = field(default_factory=time.monotonic)
+    sample: list[str] | None = None  # the per-agent sample, once chosen
+    _sections: list[Section] | None = None
+
+    def site_sections(self) -> list[Section]:
+        """The site's sections from every URL known so far (computed once, when sampled)."""
+        if self._sections is None:
+            self._sections = self.sections.sections()
+        return self._sections
 
     # -- bookkeeping -------------------------------------------------------------------
 

@@ -76,10 +76,16 @@ class Crawl(_Section):
     )
     sitemaps: bool = Field(True, description="Read sitemaps and queue their URLs.")
     sample_per_bot: int = Field(
-        50, ge=0, le=10_000, description="URLs fetched as each bot, the browser and an unknown bot."
+        50,
+        ge=0,
+        le=10_000,
+        description="URLs fetched as each bot, the browser and an unknown bot; every section "
+        "of the site is in them; cut when the plan does not fit max_time_s.",
     )
     max_redirects: int = Field(10, ge=0, le=30, description="Redirect hops for pages.")
-    max_time_s: float = Field(300.0, gt=0, le=86_400, description="Whole run.")
+    max_time_s: float = Field(
+        300.0, gt=0, le=86_400, description="Whole run; the request plan is sized to fit it."
+    )
     user_agent: str | None = Field(None, description="Override the honest seoaudit agent.")
     headers: dict[str, str] = Field(
         default_factory=dict,

@@ -247,3 +247,24 @@ class ShownCode:
         """The change that printed this code first, or None (and remember this one)."""
         first = self._first.setdefault(code, number)
         return first if first != number else None
+
+
+def section_lines(result: AuditResult) -> list[str]:
+    """Coverage by section in sentences, from the scoreboard: each bot refused on some
+    sections ("googlebot is challenged on 2 of 41 sections: /products/*, /cart/*"), or one
+    line saying every bot was served on every sampled section."""
+    board = result.scoreboard or {}
+    rows = [r for r in board.get("bots") or [] if r.get("sections")]
+    if not rows:
+        return []
+    refused = [
+        r["sections"]["summary"]
+        for r in rows
+        if (r["sections"].get("challenged") or r["sections"].get("blocked"))
+        and r["sections"].get("summary")
+    ]
+    if refused:
+        return refused
+    sampled = max(r["sections"].get("sampled") or 0 for r in rows)
+    total = (board.get("sections") or {}).get("total") or sampled
+    return [f"every policy bot is served on all {sampled} sampled sections (of {total})"]

@@ -26,6 +26,7 @@ from seoaudit.report.client import (
     impact_text,
     messages_differ,
     protection_text,
+    section_lines,
     shared_notes,
     split_step,
     where,
@@ -172,9 +173,11 @@ def _bots(result: AuditResult) -> str:
             f"<td>{e(ok)}</td>"
             f"<td>{(bc.get('blocked') or 0) + (bc.get('challenged') or 0)}/{bc.get('probed', 0)}</td></tr>"
         )
+    coverage = "".join(f"<li>{e(line)}</li>" for line in section_lines(result))
     return (
         "<h3>Per crawler</h3><div class='scroll'><table><tr><th>Bot</th><th>Role</th><th>Must-index OK</th>"
         f"<th>Blocked or challenged</th></tr>{''.join(rows)}</table></div>"
+        + (f"<h3>Coverage by section</h3><ul class='sections'>{coverage}</ul>" if coverage else "")
     )
 
 

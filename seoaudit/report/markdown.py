@@ -27,6 +27,7 @@ from seoaudit.report.client import (
     impact_text,
     messages_differ,
     protection_text,
+    section_lines,
     shared_notes,
     split_step,
     where,
@@ -120,6 +121,11 @@ def _summary(result: AuditResult) -> list[str]:
             out.append(
                 f"| {md(k.get('label'))} | {md(k.get('value'))} | {k.get('status')} | {mover} |"
             )
+        out.append("")
+    coverage = section_lines(result)
+    if coverage:
+        out.append("### Coverage by section\n")
+        out += [f"- {md(line)}" for line in coverage]
         out.append("")
     table = counts(result)
     scale = max((sum(c.values()) for c in table.values()), default=0)

@@ -30,6 +30,7 @@ from seoaudit.report.client import (
     impact_text,
     messages_differ,
     protection_text,
+    section_lines,
     shared_notes,
     split_step,
 )
@@ -122,6 +123,15 @@ def _kpi_lines(result: AuditResult, width: int) -> list[object]:
         rest = f"{clean(kpi.get('label', ''))}: {clean(kpi.get('value', ''))}"
         table.add_row(Text(f" {mark}", style=style), Text(mover), Text(rest))
     return [Text("Shared scoreboard", style="bold underline"), table, Text("")]
+
+
+def _section_lines(result: AuditResult) -> list[object]:
+    lines = section_lines(result)
+    if not lines:
+        return []
+    out: list[object] = [Text("Coverage by section", style="bold underline")]
+    out += [Text(f"  {clean(line)}") for line in lines]
+    return [*out, Text("")]
 
 
 def _bots_table(result: AuditResult) -> Table | None:
@@ -401,6 +411,8 @@ def render(result: AuditResult, options: RenderOptions) -> str:
         bots = _bots_table(result)
         if bots is not None:
             console.print(bots)
+        for part in _section_lines(result):
+            console.print(part)
         notes = shared_notes(changes)
         for part in _notes(notes):
             console.print(part)

@@ -329,6 +329,7 @@ def _unreachable_result(
         ],
         rules=[_rule_info(r) for r in rules],
         warnings=list(snapshot.warnings),
+        plan=snapshot.plan.model_dump(mode="json") if snapshot.plan is not None else None,
         unreachable=down,
     )
 
@@ -411,6 +412,7 @@ def evaluate(
         ),
         rules=[_rule_info(r) for r in ran],
         warnings=warnings,
+        plan=snapshot.plan.model_dump(mode="json") if snapshot.plan is not None else None,
     )
 
 

@@ -43,6 +43,8 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
             return
         queued.add(url)
         queue.append((url, depth))
+        if source != "sitemap":  # sitemap URLs are in the section index already
+            state.sections.add(url)
         state.store.add_discovered(url, depth, source)
 
     enqueue(state.start, 0, "start")
@@ -99,11 +101,15 @@ def _restore(
             "SELECT url FROM exchanges WHERE purpose = 'page' AND profile = 'seoaudit'"
         )
     }
+    for url in state.store.sitemap_urls():
+        state.sections.add(url)  # the section index lives in memory: built again
     for url, depth, source in state.store.query(
         "SELECT url, depth, source FROM discovered ORDER BY seq"
     ):
         if source == "canonical":  # fetched as a canonical target, not crawled
             continue
+        if source != "sitemap":
+            state.sections.add(url)
         queued.add(url)
         if source == "link":
             guard.admit(url)  # the trap guard's counts, as they were

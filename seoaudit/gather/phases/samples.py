@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 
 from seoaudit.gather.fetcher import Fetcher
+from seoaudit.gather.sections import Section, template_matches
 from seoaudit.gather.state import GatherRun
-from seoaudit.robots_txt.matching import path_of
-from seoaudit.snapshot import Profile
-from seoaudit.web.urls import in_scope
+from seoaudit.robots_txt.matching import path_of, pattern_regex
+from seoaudit.snapshot import Profile, SiteSection
+from seoaudit.web.urls import in_scope, normalise_url
 
 ASSET_MAX_BYTES = 64 * 1024
 MAX_ASSETS = 12
@@ -49,9 +51,8 @@ def _round_robin_by_pattern(state: GatherRun, urls: Iterable[str], per_pattern: 
     return out
 
 
-def probe_sample(state: GatherRun) -> list[str]:
+def _known_order(state: GatherRun, limit: int) -> Iterator[str]:
     """Must-index URLs first, then sitemap URLs, then crawled pages: the ones that matter."""
-    limit = state.policy.crawl.sample_per_bot
     literals = state.must_index_literals()
     store = state.store
     # Sorted, not in completion order, so the same site gives the same sample every run.
@@ -69,18 +70,97 @@ def probe_sample(state: GatherRun) -> list[str]:
         store.sitemap_urls(),
         state.html_pages,
     )
-    sample: list[str] = []
-    for url in _unique(sources):
-        if len(sample) >= limit:
-            break
-        if in_scope(url, state.hosts):
-            sample.append(url)
-    return sample
+    return (u for u in _unique(sources) if in_scope(u, state.hosts))
+
+
+def _section_of(sections: list[Section], url: str) -> int | None:
+    return next((i for i, s in enumerate(sections) if template_matches(s.template, url)), None)
+
+
+def probe_sample(state: GatherRun, limit: int | None = None) -> list[str]:
+    """The URLs every agent fetches: the known order above, with every section of the site
+    in it. When the first ``limit`` known URLs leave sections out (a big site whose
+    sitemaps list more than the crawl reached), the tail of the sample gives way to one URL
+    per missing section, largest sections first, so the request count stays ``limit`` per
+    agent whatever the site's size; must-index literals always stay."""
+    if state.sample is not None:
+        return state.sample
+    if limit is None:
+        limit = state.plan.sample_per_bot if state.plan else state.policy.crawl.sample_per_bot
+    known = _known_order(state, limit)  # a stream: read only as far as it is needed
+    sections = state.site_sections()
+    chosen = list(itertools.islice(known, limit))
+    covered = {_section_of(sections, u) for u in chosen}
+    missing = [i for i in range(len(sections)) if i not in covered]
+    if missing:
+        keep = len(set(state.must_index_literals()) & set(chosen))
+        extra: list[str] = []
+        known_by_section: dict[int, str] = {}
+        wanted = set(missing)
+        for (
+            url
+        ) in known:  # past the first `limit`: a known page of each missing section, if there is one
+            if not wanted:
+                break
+            index = _section_of(sections, url)
+            if index in wanted:
+                known_by_section[index] = url
+                wanted.discard(index)
+        private = [
+            re.compile(pattern_regex(p), re.DOTALL) for p in state.policy.paths.must_not_index
+        ]
+
+        def usable(url: str | None) -> bool:
+            # must_not_index sections are the site's own business (a login wall answers
+            # every agent alike), not a crawler's
+            return (
+                url is not None
+                and in_scope(url, state.hosts)
+                and url not in chosen
+                and not any(rx.match(path_of(url)) for rx in private)
+            )
+
+        for index in missing:
+            candidates = [known_by_section[index]] if index in known_by_section else []
+            candidates += sections[index].sample
+            pick = next(
+                (n for n in (normalise_url(u) for u in candidates) if usable(n)),
+                None,
+            )
+            if pick is not None:
+                extra.append(pick)
+        room = max(0, limit - keep)
+        extra = extra[:room]
+        head = chosen[: max(keep, limit - len(extra))]
+        chosen = head + extra
+    state.sample = chosen[:limit]
+    return state.sample
+
+
+def record_sections(state: GatherRun, sample: list[str]) -> None:
+    """The site's sections into the snapshot, each with the URLs of it every agent fetched."""
+    sections = state.site_sections()
+    by_section: dict[int, list[str]] = {}
+    for url in sample:
+        index = _section_of(sections, url)
+        if index is not None:
+            by_section.setdefault(index, []).append(url)
+    state.snapshot.sections = [
+        SiteSection(template=s.template, url_count=s.url_count, sample=by_section.get(i, []))
+        for i, s in enumerate(sections)
+    ]
 
 
 async def run(state: GatherRun, fetcher: Fetcher) -> None:
     state.phase("bot probes")
     sample = probe_sample(state)
+    record_sections(state, sample)
+    # the plan's total, now that the sample is known: these probes, then at most the assets
+    required = set(state.policy.bots.required)
+    asset_agents = sum(1 for p in state.profiles if p.kind == "browser" or p.bot in required)
+    state.stats.planned_requests = (
+        state.stats.requests + len(sample) * (len(state.profiles) - 1) + MAX_ASSETS * asset_agents
+    )
     probing = [p for p in state.profiles if p.id != "seoaudit"]
 
     async def probe(url: str, profile: Profile, purpose: str, cap: int | None = None) -> None:

@@ -13,7 +13,7 @@ from seoaudit.snapshot import SitemapFacts
 from seoaudit.web.urls import in_scope, normalise_url, origin_of
 
 SITEMAP_MAX_BYTES = 52 * 1024 * 1024  # a little over the 50 MB limit, to see it exceeded
-SITEMAP_MAX_FILES = 20
+SITEMAP_MAX_FILES = 40  # an index and its children: 40 x 50,000 URLs is 2M
 SITEMAP_MAX_STORED_URLS = 50_000
 
 
@@ -77,6 +77,7 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
             continue
 
         def listed(page: str) -> None:
+            state.sections.add(page)
             target = normalise_url(page)
             if target and in_scope(target, state.hosts):
                 state.store.add_sitemap_url(target)
