@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS exchanges (
     final_url TEXT, status INTEGER, error_kind TEXT, body_bytes INTEGER, started_s REAL,
     data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS exchanges_by_url ON exchanges (url, profile, purpose);
+CREATE INDEX IF NOT EXISTS exchanges_by_final_url ON exchanges (final_url);
 CREATE TABLE IF NOT EXISTS pages (
     seq INTEGER PRIMARY KEY, exchange_id INTEGER NOT NULL, url TEXT NOT NULL,
     profile TEXT NOT NULL, data TEXT NOT NULL);

@@ -22,7 +22,7 @@ from seoaudit.gather.sections import Section, SectionIndex
 from seoaudit.robots_txt.matching import path_of
 from seoaudit.snapshot import Exchange, PageFacts, Profile, RequestPlan, SkippedUrl, Snapshot
 from seoaudit.store import SnapshotStore
-from seoaudit.web.urls import in_scope, normalise_url, origin_of
+from seoaudit.web.urls import normalise_url, origin_of
 
 MAX_SKIPPED_SAMPLE = 200
 MAX_CANONICAL_CANDIDATES = 5000  # canonical targets other than the page itself, remembered
@@ -120,7 +120,6 @@ class GatherRun:
     max_depth: int
     store: SnapshotStore
     stats: GatherStats = field(default_factory=GatherStats)
-    fetched_urls: set[str] = field(default_factory=set)  # honest crawl: requested and final
     html_pages: list[str] = field(default_factory=list)  # crawl order
     canonical_candidates: dict[str, None] = field(default_factory=dict)  # not the page itself
     skipped_counts: dict[str, int] = field(default_factory=dict)
@@ -184,9 +183,6 @@ class GatherRun:
 
     def remember_page(self, url: str, final: str | None, facts: PageFacts) -> None:
         """What the later phases need of an honest page, as strings: the facts are stored."""
-        self.fetched_urls.add(url)
-        if final and final != url and in_scope(final, self.hosts):
-            self.fetched_urls.add(final)
         if facts.title is not None or facts.outlinks:
             self.html_pages.append(url)
         for target in facts.canonical + facts.canonical_header:
@@ -217,7 +213,8 @@ class GatherRun:
         return None if row is None else Exchange.model_validate_json(row)
 
     def honest_page(self, url: str) -> PageFacts | None:
-        """The honest crawl's facts for a URL (requested there, else redirected there)."""
+        """The honest crawl's facts for a URL (requested there, else redirected there within
+        scope); None when the crawl has no page facts for it."""
         data = self.store.scalar(
             "SELECT p.data FROM pages p JOIN exchanges e ON e.id = p.exchange_id "
             "WHERE e.purpose = 'page' AND e.profile = 'seoaudit' AND (e.url = ? OR "

@@ -189,7 +189,7 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
     asset_profiles = [p for p in probing if p.kind == "browser" or p.bot in required]
     assets: list[str] = []
     for url in sample:
-        if url not in state.fetched_urls or not state.must_index_match(url):
+        if not state.must_index_match(url):
             continue
         facts = state.honest_page(url)
         if facts is None:
@@ -202,7 +202,7 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
     targets = [
         t
         for t in state.canonical_candidates
-        if t not in state.fetched_urls and in_scope(t, state.hosts)
+        if in_scope(t, state.hosts) and state.honest_page(t) is None
     ][:MAX_CANONICAL_TARGETS]
     await asyncio.gather(
         *(probe_once(a, p, "asset", ASSET_MAX_BYTES) for a in assets for p in asset_profiles),
