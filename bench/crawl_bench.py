@@ -10,7 +10,10 @@ CPU-second and peak RSS. Run with more sizes to see whether memory stays flat:
     .venv/bin/python bench/crawl_bench.py --pages 2000 --sizes 10000,100000
 
 No rps ceiling for seoaudit here (a local server we own; the default ceiling would make
-this a sleep benchmark), concurrency 16, one bot, no probes.
+this a sleep benchmark), concurrency 16, one bot, no probes; the seoaudit child does what
+`seoaudit gather -o` does (snapshot store, streamed JSON export). A child that fails or
+reports no pages prints FAILED and exits 1; issue 14's targets print met or MISSED, and a
+MISSED one exits 1.
 """
 
 from __future__ import annotations
