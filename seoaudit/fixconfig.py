@@ -607,3 +607,168 @@ def _exempt_file(path: str, vendor: str | None, server: str | None) -> list[Conf
     if vendor is None:
         return _origin(None, server, block=False)
     return []
+
+
+# -- the crawler budget: a limiter at the rate infrastructure allows (issue 17) ------------
+
+
+def nginx_rate(rate_rps: float) -> str:
+    """An nginx ``rate=`` value at or below ``rate_rps`` (nginx takes whole r/s or r/m)."""
+    per_minute = max(1, int(rate_rps * 60 + 1e-9))
+    if per_minute % 60 == 0:
+        return f"{per_minute // 60}r/s"
+    return f"{per_minute}r/m"
+
+
+def budget_burst(rate_rps: float) -> int:
+    """Burst allowance: about one second of the allowed rate, at least one request."""
+    return max(1, int(rate_rps))
+
+
+def _nginx_budget(rate_rps: float) -> list[ConfigSnippet]:
+    rate, burst = nginx_rate(rate_rps), budget_burst(rate_rps)
+    http = (
+        NGINX_RANGES
+        + "\n"
+        + NGINX_BOT_MAPS
+        + f"""
+# the crawler budget: every verified crawler shares one key, limited to the share
+# of origin capacity infrastructure allows (robots.txt and sitemaps never counted)
+map "$verified_crawler:$uri" $crawler_budget_key {{
+    "~:/robots\\.txt$" "";
+    "~:/sitemap[^/]*\\.xml(\\.gz)?$" "";
+    "~^1:" "verified";
+    default "";
+}}
+limit_req_zone $crawler_budget_key zone=crawler_budget:1m rate={rate};
+"""
+    )
+    server = (
+        NGINX_SERVER_BLOCK
+        + f"""
+# over the crawler budget: 429 + Retry-After, which crawlers honour by slowing down
+limit_req zone=crawler_budget burst={burst} nodelay;
+limit_req_status 429;
+error_page 429 @crawler_budget_spent;
+location @crawler_budget_spent {{
+    add_header Retry-After {RETRY_AFTER_S} always;
+    return 429 "Crawl budget spent: retry after {RETRY_AFTER_S} s\\n";
+}}
+"""
+    )
+    stops = (
+        f"Verified crawlers together get at most {rate} (burst {burst}) and 429 with "
+        f"Retry-After: {RETRY_AFTER_S} above it, never 403; bot-like agents from any other "
+        "address, requests that only claim to be a crawler included, still get 403."
+    )
+    return [
+        ConfigSnippet(
+            target="nginx",
+            owner="infra",
+            title=f"nginx: verified crawlers share a {rate} budget; the rest of the bot rule stays",
+            where="nginx, in the http {} block",
+            language="nginx",
+            context="http",
+            code=http,
+        ),
+        ConfigSnippet(
+            target="nginx",
+            owner="infra",
+            title="nginx: apply the crawler budget in the site",
+            where="nginx, in the server {} block of the site (replaces the bot rule)",
+            language="nginx",
+            context="server",
+            code=server,
+            still_stops=stops,
+        ),
+    ]
+
+
+def _aws_budget(rate_rps: float) -> ConfigSnippet:
+    limit = max(10, int(rate_rps * 60 + 1e-9))  # AWS WAF's smallest rate-based limit is 10
+    verified = {"LabelMatchStatement": {"Scope": "LABEL", "Key": AWS_VERIFIED_LABEL}}
+    rule = {
+        "Name": "crawler-budget",
+        "Priority": 105,
+        "Statement": {
+            "RateBasedStatement": {
+                "Limit": limit,
+                "EvaluationWindowSec": 60,
+                "AggregateKeyType": "CONSTANT",
+                "ScopeDownStatement": verified,
+            }
+        },
+        "Action": {
+            "Block": {
+                "CustomResponse": {
+                    "ResponseCode": 429,
+                    "ResponseHeaders": [{"Name": "Retry-After", "Value": str(RETRY_AFTER_S)}],
+                }
+            }
+        },
+        "VisibilityConfig": _visibility("crawler-budget"),
+    }
+    floor = " (AWS WAF's floor: 10 a minute)" if limit > rate_rps * 60 + 1e-9 else ""
+    return ConfigSnippet(
+        target="aws-waf",
+        owner="infra",
+        title=f"AWS WAF: verified crawlers share {limit} requests a minute{floor}, then 429",
+        where=(
+            "AWS WAF → Web ACLs → your web ACL → Rules → Add rule → Rule JSON editor, with a "
+            "Priority after the AWSManagedRulesBotControlRuleSet group and before the rule "
+            "that blocked crawlers (that rule then skips the verified label)."
+        ),
+        language="json",
+        code=json.dumps(rule, indent=2) + "\n",
+        still_stops=(
+            "Bot Control still blocks or challenges every bot it cannot verify; verified "
+            f"crawlers over {limit} a minute together get 429 with Retry-After: "
+            f"{RETRY_AFTER_S}, never 403."
+        ),
+    )
+
+
+def _cloudflare_budget(rate_rps: float) -> ConfigSnippet:
+    per_minute = max(1, int(rate_rps * 60 + 1e-9))
+    return ConfigSnippet(
+        target="cloudflare",
+        owner="infra",
+        title=f"Cloudflare: verified bots limited to {per_minute} requests a minute, then 429",
+        where=(
+            "Cloudflare dashboard → Security → WAF → Rate limiting rules → Create rule. "
+            f"Expression below; counting by data center; {per_minute} requests per 1 minute; "
+            "action Block (answers 429). Then make the rule that blocked crawlers skip "
+            "(cf.client.bot)."
+        ),
+        language="text",
+        code=(
+            '(cf.client.bot and http.request.uri.path ne "/robots.txt" and '
+            'not starts_with(http.request.uri.path, "/sitemap"))\n'
+        ),
+        still_stops=(
+            "Everything Cloudflare does not list as a verified bot is challenged or blocked as "
+            "before; Cloudflare counts per data center, so the budget holds per location."
+        ),
+    )
+
+
+def limiter_configs(
+    rate_rps: float, vendor: str | None = None, server: str | None = None
+) -> list[ConfigSnippet]:
+    """The protection that replaces a crawler block: verified crawlers are never refused,
+    only limited together to ``rate_rps`` with 429 + Retry-After.
+
+    A known vendor gets its own config; an unknown one gets every config we can vouch for.
+    """
+    if vendor == "Cloudflare":
+        return [_cloudflare_budget(rate_rps)]
+    if vendor in ("AWS WAF", "AWS"):
+        return [_aws_budget(rate_rps)]
+    if vendor is not None:
+        return []
+    out: list[ConfigSnippet] = []
+    if server in (None, "nginx"):
+        out += _nginx_budget(rate_rps)
+    if server is None:
+        out += [_cloudflare_budget(rate_rps), _aws_budget(rate_rps)]
+    return out

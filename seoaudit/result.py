@@ -156,6 +156,8 @@ class Gate(_Model):
     failed: bool = False
     counted: int = 0  # findings at or above fail_on, not waived (and new, with a baseline)
     baseline: str | None = None
+    fail_on_slo: bool = False  # --fail-on-slo: a breached visibility SLO fails the gate too
+    slo_breached: list[str] = Field(default_factory=list)  # the breached SLI ids, when gating
 
 
 class AuditResult(_Model):
@@ -178,6 +180,7 @@ class AuditResult(_Model):
     logs: dict[str, Any] | None = None  # `audit --logs`: the server-log report that was joined
     unreachable: Unreachable | None = None  # set when the start URL never answered
     plan: dict[str, Any] | None = None  # the gather's request plan (snapshot ``plan``)
+    slo: dict[str, Any] | None = None  # visibility SLIs, uptime SLO, crawl budget (seoaudit.slo)
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"

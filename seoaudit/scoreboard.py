@@ -109,15 +109,15 @@ def _section_kpi(ctx: RuleContext, rows: list[dict[str, Any]]) -> dict[str, Any]
     served = sampled - len(refused)
     value = f"{served}/{sampled} sampled"
     if len(sections) != sampled:
-        value += f" (of {len(sections)})"
-    if refused:
+        value += f" of {len(sections)}"
+    if refused:  # one screen line: the bots and the rest are in "Coverage by section"
         worst = sorted(refused.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        value += "; refused: " + ", ".join(t for t, _ in worst[:3])
-        value += f" and {len(worst) - 3} more" if len(worst) > 3 else ""
+        value += "; refused " + ", ".join(t for t, _ in worst[:2])
+        value += f" +{len(worst) - 2}" if len(worst) > 2 else ""
     share = served / sampled if sampled else None
     return {
         "id": "sections_served",
-        "label": "Site sections served to required bots",
+        "label": "Sections served to required bots",
         "value": value,
         "status": _status(share, 1.0, 0.9, higher_is_better=True),
         "moved_by": "infra",

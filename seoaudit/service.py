@@ -36,6 +36,7 @@ class OutputRequest:
     source_root: str | None = None  # file locations in CI formats are relative to this
     working_dir: str | None = None  # where relative --policy/--robots-file paths were given
     details: bool = False  # terminal: every change in full (evidence, steps, config)
+    fail_on_slo: bool = False  # a breached visibility SLO fails the gate (exit 1)
 
 
 @dataclass
@@ -58,7 +59,9 @@ def parse_formats(values: list[str] | None) -> list[str]:
     return formats or ["terminal"]
 
 
-def apply_gate(result: AuditResult, fail_on: str, baseline: Path | None) -> frozenset[str]:
+def apply_gate(
+    result: AuditResult, fail_on: str, baseline: Path | None, fail_on_slo: bool = False
+) -> frozenset[str]:
     """Set ``result.gate``; returns the fingerprints of the findings that count toward it."""
     if fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
@@ -82,7 +85,9 @@ def apply_gate(result: AuditResult, fail_on: str, baseline: Path | None) -> froz
         result.gate.baseline = str(baseline)
     result.gate.fail_on = fail_on  # type: ignore[assignment]
     result.gate.counted = gate_counts(result.findings, fail_on, new_only)
-    result.gate.failed = result.gate.counted > 0
+    result.gate.fail_on_slo = fail_on_slo
+    result.gate.slo_breached = list((result.slo or {}).get("breached", [])) if fail_on_slo else []
+    result.gate.failed = result.gate.counted > 0 or bool(result.gate.slo_breached)
     return frozenset(f.fingerprint for f in result.findings if gate_counts([f], fail_on, new_only))
 
 
@@ -165,7 +170,7 @@ def append_step_summary(path: Path, result: AuditResult) -> None:
 
 
 def deliver(result: AuditResult, request: OutputRequest) -> Delivered:
-    gating = apply_gate(result, request.fail_on, request.baseline)
+    gating = apply_gate(result, request.fail_on, request.baseline, request.fail_on_slo)
     where = {
         "robots_file": request.robots_file,
         "source_root": request.source_root,

@@ -173,3 +173,9 @@ def test_a_real_page_with_a_captcha_contact_form_is_not_a_challenge():
         '<script src="https://www.google.com/recaptcha/api.js"></script></body></html>'
     )
     assert classify_response(200, [("Content-Type", "text/html")], page).kind == "ok"
+
+
+def test_retry_after_of_unicode_digits_is_no_value_for_the_fetcher_either():
+    from seoaudit.web.headers import parse_retry_after as shared
+
+    assert shared("²") is None and shared("١٢٠") is None and shared("120") == 120

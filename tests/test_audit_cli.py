@@ -50,7 +50,10 @@ def test_conflict_fails_the_gate_with_exit_1_and_writes_json(cli, tmp_path):
     assert result.code == 1
     data = json.loads(out.read_text())
     assert [f["rule"] for f in data["findings"]] == ["RB002"]
-    assert data["gate"] == {"fail_on": "error", "failed": True, "counted": 1, "baseline": None}
+    assert data["gate"] == {
+        "fail_on": "error", "failed": True, "counted": 1, "baseline": None,
+        "fail_on_slo": False, "slo_breached": [],
+    }  # fmt: skip
     assert "Gate: FAILED" in result.stdout
 
 

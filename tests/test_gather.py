@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import signal
 import subprocess
@@ -106,8 +105,11 @@ def test_global_rps_ceiling_holds_on_the_server_side():
     )
     times = sorted(r.t for r in server.requests)
     assert len(times) >= 25
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.1 * 0.8, min(gaps)  # token bucket with burst 1: starts >= 1/rps apart
+    # token bucket with burst 1: n requests start >= (n-1)/rps apart. A loaded machine can stamp
+    # any one arrival late by scheduling jitter (50 ms allowed here), which shortens one gap but
+    # a span of 4 gaps by at most two stamps' jitter; unpaced, 5 requests would start together.
+    spans = [times[i + 4] - times[i] for i in range(len(times) - 4)]
+    assert min(spans) >= 4 * 0.1 - 2 * 0.05, min(spans)
     for i, start in enumerate(times):  # and never more than the ceiling in any second
         assert sum(1 for t in times[i:] if t - start < 1.0) <= 11
 

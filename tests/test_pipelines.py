@@ -574,3 +574,42 @@ def test_audit_with_no_arguments_uses_the_policy_it_finds(cli, tmp_path, monkeyp
     assert "using the policy rules.yaml" in run.stderr
     result = json.loads((tmp_path / "r.json").read_text())
     assert result["policy"]["path"] == "rules.yaml" and result["site"].startswith(server.url)
+
+
+MULTITOOL = REPO_ROOT / ".ci" / "tools" / "node_modules" / "@microsoft" / "sarif-multitool-linux"
+
+
+def test_microsofts_sarif_multitool_with_githubs_ingestion_rules_accepts_our_sarif(
+    golden, tmp_path
+):
+    """The real consumer's check: `Sarif.Multitool validate --rule-kind "Sarif;Gh"` (the rules
+    GitHub code scanning applies at upload). .ci/run installs it from the npm registry."""
+    tool = Path(os.environ.get("SEOAUDIT_SARIF_MULTITOOL", MULTITOOL / "Sarif.Multitool"))
+    if not tool.exists():
+        reason = f"the SARIF multitool is not installed at {tool} (.ci/run installs it with npm)"
+        if os.environ.get("SEOAUDIT_REQUIRE_SARIF_MULTITOOL"):
+            pytest.fail(reason + " — SEOAUDIT_REQUIRE_SARIF_MULTITOOL is set, so this is an error")
+        pytest.skip(reason)
+    root = tmp_path / "repo"
+    data = json.loads(golden.to_json())
+    data["policy"]["path"] = str(root / "config" / "rules.yaml")  # absolute, as CI passes it
+    options = RenderOptions(robots_file=str(root / "public" / "robots.txt"), source_root=str(root))
+    sarif = tmp_path / "seoaudit.sarif"
+    sarif.write_text(get_reporter("sarif").render(AuditResult.model_validate(data), options))
+    verdict = tmp_path / "validation.sarif"
+    run = subprocess.run(
+        [str(tool), "validate", "--rule-kind", "Sarif;Gh", "-o", str(verdict), str(sarif)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "DOTNET_CLI_TELEMETRY_OPTOUT": "1"},
+    )
+    assert verdict.exists(), run.stdout + run.stderr
+    results = json.loads(verdict.read_text())["runs"][0].get("results", [])
+    # SARIF2005 asks for tool.driver.informationUri: there is no project page to point at yet
+    problems = [
+        f"{r['ruleId']} {r.get('level', 'warning')}: {r['message'].get('text', r['message'])}"
+        for r in results
+        if r["ruleId"] != "SARIF2005"
+    ]
+    assert not problems, "\n".join(problems)

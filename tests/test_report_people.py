@@ -245,3 +245,13 @@ def test_html_report_at_desktop_and_phone_width_in_chromium(result, tmp_path, wi
     assert struct.unpack(">II", data[16:24])[0] == width
     if os.environ.get("SEOAUDIT_KEEP_RENDER"):
         shutil.copy(png, Path(os.environ["SEOAUDIT_KEEP_RENDER"]) / png.name)
+
+
+def test_every_human_report_gives_coverage_by_section(result):
+    sentence = "perplexitybot is challenged on 1 of 10 sections: /products/*"
+    row = next(r for r in result.scoreboard["bots"] if r["bot"] == "perplexitybot")
+    assert row["sections"]["summary"] == sentence
+    assert sentence.replace("*", "\\*") in render(result, "markdown")
+    assert sentence in render(result, "html")
+    details = render(result, "terminal", width=120, details=True)
+    assert "Coverage by section" in details and sentence in details

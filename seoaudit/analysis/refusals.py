@@ -43,6 +43,9 @@ SUSTAIN_MIN_S = 5.0  # a rate counts as sustained after this long without a limi
 SUSTAIN_MIN_REQUESTS = 10
 AGENT_WINDOW_S = 10.0  # an agent's own rate is counted over this window
 SPECIFIC_P_VALUE = 0.01
+FIT_TOLERANCE = 0.5  # requests of slack in the bucket fit: arrival jitter, nginx's coarse clock
+FIT_WINDOW_S = 1.0  # the fit tries rates up to 1.5x the fastest we sent over this long
+FIT_STEP = 1.02
 
 
 def host_of(url: str) -> str:
@@ -370,6 +373,60 @@ def _binomial_tail(k: int, n: int, p: float) -> float:
     return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
 
 
+def _no_bucket_at_or_above(exchanges: list[Exchange], shared: list[Exchange], low: float) -> bool:
+    """Whether no token bucket (nginx ``limit_req``, GCRA) refilling at ``low`` req/s or faster,
+    with any burst, reproduces which of our requests the host served and which it limited.
+
+    The fetcher's pace says where a limit answered, but an auditor starved of CPU, or an
+    audit that ends before its pace settles, leaves the pace verdict open while the answers
+    themselves settle it: the limiter refused the fifth request of a burst after a pause it
+    would have drained at 16 req/s. Replaying the bucket over the observed outcomes tests
+    each rate: a served request sets the bound ``burst >= level``, a refused one
+    ``burst < level``; a rate is ruled out when no burst meets both, by ``FIT_TOLERANCE``.
+    Rates above 1.5x the fastest second we sent are not tried: there, a refusal is told
+    apart from two arrivals bunched by jitter only by a burst of zero, so nothing is ruled out."""
+    refused = {e.id for e in shared}
+    outcomes = [
+        (e.timing.started_s, e.id in refused)
+        for e in exchanges
+        if e.status is not None and (e.id in refused or e.status not in LIMIT_STATUSES)
+    ]
+    if len(refused) < 2 or len(outcomes) < SUSTAIN_MIN_REQUESTS:
+        return False
+    top = 1.5 * _fastest_second([t for t, _ in outcomes])
+    rate = low
+    while rate <= top:
+        if _bucket_fits(outcomes, rate):
+            return False
+        rate *= FIT_STEP
+    return rate > low  # at least one rate was tried and none fitted
+
+
+def _fastest_second(times: list[float]) -> float:
+    best, start = 0.0, 0
+    for end, t in enumerate(times):
+        while t - times[start] > FIT_WINDOW_S:
+            start += 1
+        best = max(best, (end - start) / FIT_WINDOW_S)
+    return best
+
+
+def _bucket_fits(outcomes: list[tuple[float, bool]], rate: float) -> bool:
+    """nginx's accounting: excess = max(0, excess - rate * elapsed + 1) at each request,
+    refused when it exceeds the burst; a refused request leaves the bucket as it was."""
+    level: float | None = None
+    last = 0.0
+    highest_served, lowest_refused = 0.0, math.inf
+    for t, was_refused in outcomes:
+        candidate = 0.0 if level is None else max(0.0, level - rate * (t - last) + 1)
+        if was_refused:
+            lowest_refused = min(lowest_refused, candidate)
+        else:
+            highest_served = max(highest_served, candidate)
+            level, last = candidate, t
+    return highest_served < lowest_refused + FIT_TOLERANCE
+
+
 def _sustained(pages: list[Exchange], limit_ids: set[int]) -> float | None:
     """The highest actual rate held for SUSTAIN_MIN_S with no shared limit answer."""
     times = [e.timing.started_s for e in pages]
@@ -467,6 +524,16 @@ def rate_verdict(ctx: RuleContext, bot: str) -> RateVerdict:
             base + f"; ~{sustained:.2f} req/s was sustained without a limit, above "
             f"rate.min_rps ({need:g})",
             sustained,
+            "ip",
+            shared,
+        )
+    if _no_bucket_at_or_above(_by_host(ctx).get(start_host(ctx), []), shared, low):
+        return RateVerdict(
+            "fail",
+            base + f"; no limiter at {low:.2f} req/s or more (rate.min_rps less the 20% "
+            "margin), whatever its burst, would have answered as this one did: it refused "
+            "requests it would have served",
+            refused,
             "ip",
             shared,
         )

@@ -17,6 +17,7 @@ from seoaudit.cli.common import (
     command_app,
     console,
     find_source_root,
+    history_path,
     load_policy_option,
     parse_headers,
     resolve_policy,
@@ -48,9 +49,17 @@ def _stdout_style() -> tuple[int, bool]:
 
 
 DETAILS_HELP = "Terminal: every change in full (evidence, steps per owner, config to paste)."
+FAIL_ON_SLO_HELP = "Also exit 1 when a visibility SLO (policy visibility:) is breached."
+RECORD_HELP = "Keep this run's scoreboard, SLIs and finding fingerprints in the history."
+HISTORY_HELP = (
+    "The history file --record appends to "
+    "(default: $SEOAUDIT_HISTORY, else .seoaudit/history.sqlite)."
+)
 
 
-def _request(formats, output, fail_on, baseline, quiet, robots_file=None, details=False):  # type: ignore[no-untyped-def]
+def _request(
+    formats, output, fail_on, baseline, quiet, robots_file=None, details=False, fail_on_slo=False
+):  # type: ignore[no-untyped-def]
     from seoaudit.service import OutputRequest, parse_formats
 
     width, color = _stdout_style()
@@ -66,6 +75,7 @@ def _request(formats, output, fail_on, baseline, quiet, robots_file=None, detail
         source_root=str(find_source_root()),
         working_dir=os.getcwd(),
         details=details,
+        fail_on_slo=fail_on_slo,
     )
 
 
@@ -80,10 +90,16 @@ def _progress(enabled: bool) -> Iterator[object]:
         yield None
 
 
-def _finish(delivered) -> None:  # type: ignore[no-untyped-def]
+def _finish(delivered, record: Path | None = None, quiet: bool = False) -> None:  # type: ignore[no-untyped-def]
     from seoaudit.service import emit
 
     emit(delivered)
+    if record is not None:  # after the gate, so the run is kept with its verdict
+        from seoaudit.history import record_result
+
+        run_id = record_result(record, delivered.result)  # a failure is a usage error (2)
+        if not quiet:
+            console(stderr=True).print(f"recorded run {run_id} in {record}")
     if delivered.exit_code:
         raise typer.Exit(delivered.exit_code)
 
@@ -142,6 +158,9 @@ def audit_command(
         metavar="LOG",
         help="Access log (repeatable): confirm or refute needs_verification findings.",
     ),
+    fail_on_slo: bool = typer.Option(False, "--fail-on-slo", help=FAIL_ON_SLO_HELP),
+    record: bool = typer.Option(False, "--record", help=RECORD_HELP),
+    history: Path | None = typer.Option(None, "--history", metavar="PATH", help=HISTORY_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     details: bool = typer.Option(False, "--details", help=DETAILS_HELP),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
@@ -152,7 +171,8 @@ def audit_command(
     from seoaudit.registry import load_registry
     from seoaudit.service import AuditRun, deliver, gather_and_evaluate
 
-    request = _request(formats, output, fail_on, baseline, quiet, robots_file, details)
+    request = _request(formats, output, fail_on, baseline, quiet, robots_file, details, fail_on_slo)
+    record_to = history_path(history) if record else None
     policy = resolve_policy(policy)
     loaded = load_policy_option(policy)  # exits 2 on a bad policy, before any request
     if baseline is not None and not baseline.exists():
@@ -194,7 +214,10 @@ def audit_command(
 
         report, _ = run_logs(logs, loaded, load_registry())
         result = join_logs(result, report)
-    _finish(deliver(result, request))
+        from seoaudit.slo import with_slo
+
+        result = with_slo(result, loaded)  # the log SLIs join the audit's
+    _finish(deliver(result, request), record_to, quiet)
 
 
 @app.command("evaluate")
@@ -248,7 +271,14 @@ def report_command(
 
     result = load_result(result_file)
     request = _request(
-        formats, output, fail_on or result.gate.fail_on, baseline, quiet, robots_file, details
+        formats,
+        output,
+        fail_on or result.gate.fail_on,
+        baseline,
+        quiet,
+        robots_file,
+        details,
+        result.gate.fail_on_slo,
     )
     _finish(deliver(result, request))
 

@@ -52,4 +52,8 @@ COMMANDS: dict[str, Entry] = {
         "seoaudit.cli.logs_cmd",
         "Identify and verify crawlers in access logs; confirmed conflicts exit 1.",
     ),
+    "trend": Entry(
+        "seoaudit.cli.trend_cmd",
+        "Show the shared scoreboard and SLOs over recorded runs, flagging regressions.",
+    ),
 }

@@ -203,3 +203,13 @@ def terminal_safe(text: str) -> str:
     """Site-provided text shown on a terminal: control characters (escape sequences) are made
     visible instead of being obeyed."""
     return text.translate(_CONTROL)
+
+
+def history_path(path: Path | None) -> Path:
+    """``--history``, else ``$SEOAUDIT_HISTORY``, else ``.seoaudit/history.sqlite`` here."""
+    from seoaudit.history import DEFAULT_HISTORY
+
+    if path is not None:
+        return path
+    env = os.environ.get("SEOAUDIT_HISTORY")
+    return Path(env) if env else DEFAULT_HISTORY

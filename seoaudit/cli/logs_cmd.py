@@ -10,6 +10,7 @@ import typer
 from seoaudit.cli.common import (
     command_app,
     console,
+    history_path,
     load_policy_option,
     one_format,
     resolve_policy,
@@ -18,7 +19,7 @@ from seoaudit.errors import UsageError
 
 app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
 
-FORMATS = ("auto", "combined", "common", "json", "w3c")
+FORMATS = ("auto", "combined", "common", "json", "w3c", "alb")
 
 
 @app.command("logs")
@@ -34,16 +35,21 @@ def logs_command(
         help="The policy (default: rules.yaml or seoaudit.yaml here or at the git root).",
     ),
     log_format: str = typer.Option(
-        "auto", "--log-format", metavar="FORMAT", help="auto, combined, common, json, w3c."
+        "auto", "--log-format", metavar="FORMAT", help="auto, combined, common, json, w3c, alb."
     ),
     preset: str | None = typer.Option(
-        None, "--preset", metavar="NAME", help="JSON field preset: cloudflare."
+        None,
+        "--preset",
+        metavar="NAME",
+        help="JSON field preset: cloudflare or caddy (Caddy's default log is also recognised alone).",
     ),
     fields: str | None = typer.Option(
         None,
         "--fields",
         metavar="MAPPING",
-        help="JSON field mapping, e.g. time=ts,ip=remote_addr,ua=agent,status=code.",
+        help="JSON field mapping, e.g. time=ts,ip=request.client_ip,ua=agent,status=code,"
+        "duration=resp_ms:ms (dotted paths reach nested fields; a|b takes the first present; "
+        "duration units s, ms, us, ns).",
     ),
     rdns: bool = typer.Option(
         False, "--rdns", help="Also verify by forward-confirmed reverse DNS."
@@ -60,13 +66,31 @@ def logs_command(
         metavar="SEVERITY",
         help="Exit 1 on confirmed findings at or above: error, warning, info or never.",
     ),
+    fail_on_slo: bool = typer.Option(
+        False, "--fail-on-slo", help="Also exit 1 when a visibility SLO is breached."
+    ),
+    record: bool = typer.Option(
+        False, "--record", help="Keep this run's KPIs, SLIs and finding fingerprints."
+    ),
+    history: Path | None = typer.Option(
+        None,
+        "--history",
+        metavar="PATH",
+        help="The history --record appends to (default: $SEOAUDIT_HISTORY, else "
+        ".seoaudit/history.sqlite).",
+    ),
 ) -> None:
-    """Identify and verify crawlers in access logs; confirmed conflicts exit 1."""
+    """Identify and verify crawlers in access logs; confirmed conflicts exit 1.
+
+    With response times in the log (nginx rt=/urt=, Apache %D, W3C time-taken, Caddy
+    duration, Cloudflare OriginResponseDurationMs, ...) it also says whether crawling
+    measurably loaded the origin, and up to which crawler rate it did not.
+    """
     from seoaudit.atomic import write_atomic
     from seoaudit.logs.findings import run_logs
     from seoaudit.logs.parse import PRESETS, parse_field_mapping
-    from seoaudit.logs.render import render_terminal
     from seoaudit.registry import load_registry
+    from seoaudit.report.logs_view import render_terminal
     from seoaudit.result import SEVERITY_RANK
 
     if log_format not in FORMATS:
@@ -85,21 +109,45 @@ def logs_command(
     report, findings = run_logs(
         files, loaded, load_registry(), fmt=log_format, fields=fields, preset=preset, rdns=rdns
     )
+    from seoaudit.crawl_capacity import reconcile
+    from seoaudit.slo import evaluate_slos
+
+    report["slo"] = evaluate_slos(loaded, None, [], report)
+    report["slo"]["budget"] = reconcile(loaded, None, [], report)
+    threshold = SEVERITY_RANK.get(fail_on)
+    failed = bool(threshold) and any(SEVERITY_RANK[f.severity] >= threshold for f in findings)
+    failed = failed or (fail_on_slo and bool(report["slo"]["breached"]))
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     if output is not None:
         write_atomic(output, text)
+    from seoaudit.report import slo_section
+
     if fmt == "json":
         typer.echo(text, nl=False)
     elif fmt == "markdown":
-        from seoaudit.logs.render import markdown_section
+        from seoaudit.report.logs_view import markdown_section
 
-        typer.echo(markdown_section(report), nl=False)
+        typer.echo(markdown_section(report) + "\n" + slo_section.markdown(report["slo"]), nl=False)
     elif fmt == "html":
-        from seoaudit.logs.render import html_page
+        from seoaudit.report.logs_view import html_page
 
-        typer.echo(html_page(report), nl=False)
+        page = html_page(report)  # the SLO section goes before the page's end
+        cut = page.rfind("</body>")
+        page = page[:cut] + slo_section.html_section(report["slo"]) + page[cut:]
+        typer.echo(page, nl=False)
     else:
-        console().print(render_terminal(report, findings))
-    threshold = SEVERITY_RANK.get(fail_on)
-    if threshold and any(SEVERITY_RANK[f.severity] >= threshold for f in findings):
+        out = console()
+        out.print(render_terminal(report, findings))
+        for part in slo_section.terminal_parts(report["slo"], details=True):
+            out.print(part)
+        if fail_on_slo and report["slo"]["breached"]:
+            out.print(f"SLO breached: {', '.join(report['slo']['breached'])}")
+    if record:
+        from seoaudit import __version__
+        from seoaudit.history import record_logs
+
+        target = history_path(history)
+        run_id = record_logs(target, report, loaded, gate_failed=failed, version=__version__)
+        console(stderr=True).print(f"recorded run {run_id} in {target}")
+    if failed:
         raise typer.Exit(1)

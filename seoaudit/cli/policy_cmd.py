@@ -104,6 +104,17 @@ paths:                                 # robots.txt patterns: prefix, * and $
 crawl:
   max_pages: 200
   max_rps: 5                           # the auditor never sends more than this per second
+infra:                                 # the infrastructure team's side
+  uptime_slo: 99.9                     # percent, shown beside every visibility SLO
+  origin_capacity_rps: null            # req/s the origin serves without degrading, e.g. 50
+  crawler_share: 0.1                   # share of that capacity crawlers may use together
+  expensive_paths: []                  # e.g. ["/search"]
+  maintenance_windows: []              # e.g. [{{days: [sun], start: "02:00", end: "03:00"}}] (UTC)
+visibility:                            # SLOs in percent, like uptime; null turns one off
+  window_days: 28
+  crawler_success: 99.5                # verified required-crawler requests served 2xx/3xx/304 (logs)
+  robots_txt_availability: 99.9        # robots.txt answered 2xx/3xx/404 (logs, else audit)
+  must_index_indexable: 99.0           # must-index URLs reachable and indexable (audit)
 """
 
 

@@ -211,6 +211,16 @@ def _semantic_problems(
                 f"{path}.rule",
                 f'unknown rule "{waiver.rule}"' + _suggest(waiver.rule, sorted(rule_keys)),
             )
+    for index, pattern in enumerate(policy.infra.expensive_paths):
+        problem = _check_pattern(pattern)
+        if problem:
+            add(f"infra.expensive_paths[{index}]", problem)
+    for index, window in enumerate(policy.infra.maintenance_windows):
+        start, end = window.minutes()
+        if start == end:
+            add(
+                f"infra.maintenance_windows[{index}].end", "a window must not start and end at once"
+            )
     for index, host in enumerate(policy.site.hosts):
         if "/" in host or " " in host or not host:
             add(f"site.hosts[{index}]", f"not a host name: {host!r}")

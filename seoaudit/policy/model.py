@@ -5,9 +5,10 @@ the auditor must respect. Every key has a default, so an empty file is a valid p
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 PROBE_RPS_HARD_CEILING = 20.0  # the active rate probe never goes faster, whatever the policy
 
@@ -126,6 +127,91 @@ class Performance(_Section):
     max_error_rate: float = Field(0.01, ge=0, le=1, description="5xx share above this is PF002.")
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class MaintenanceWindow(_Section):
+    """A recurring planned outage, in UTC: crawler 503s inside it are "maintenance"."""
+
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: list(WEEKDAYS), description="Weekdays it recurs (default: daily)."
+    )
+    start: str = Field(description='Start, "HH:MM" UTC.')
+    end: str = Field(description='End, "HH:MM" UTC (before start: past midnight).')
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not re.match(_CLOCK, value):
+            raise ValueError('not a "HH:MM" time of day (00:00 to 23:59, UTC)')
+        return value
+
+    def minutes(self) -> tuple[int, int]:
+        """(start, end) as minutes after midnight."""
+        sh, sm = self.start.split(":")
+        eh, em = self.end.split(":")
+        return int(sh) * 60 + int(sm), int(eh) * 60 + int(em)
+
+    def covers(self, when: dt.datetime) -> bool:
+        """Whether a UTC moment falls inside this window (a window may cross midnight)."""
+        when = when.astimezone(dt.UTC) if when.tzinfo else when
+        start, end = self.minutes()
+        minute = when.hour * 60 + when.minute
+        day = WEEKDAYS[when.weekday()]
+        previous = WEEKDAYS[(when.weekday() - 1) % 7]
+        if start <= end:
+            return day in self.days and start <= minute < end
+        return (day in self.days and minute >= start) or (previous in self.days and minute < end)
+
+
+class Infra(_Section):
+    """The infrastructure team's side: what the origin promises and what it can carry."""
+
+    uptime_slo: float = Field(
+        99.9, gt=0, lt=100, description="Uptime target in percent (99.95 = three and a half nines)."
+    )
+    origin_capacity_rps: float | None = Field(
+        None, gt=0, description="Requests per second the origin serves without degrading."
+    )
+    crawler_share: float = Field(
+        0.1, gt=0, le=1, description="Share of origin capacity crawlers may use (0.1 = 10%)."
+    )
+    expensive_paths: list[str] = Field(
+        default_factory=list,
+        description="robots.txt patterns that are costly to serve (search, faceted lists).",
+    )
+    maintenance_windows: list[MaintenanceWindow] = Field(
+        default_factory=list,
+        description='Planned outages, e.g. {days: [sun], start: "02:00", end: "03:00"} (UTC).',
+    )
+
+
+class Visibility(_Section):
+    """Crawler-visibility SLOs stated like uptime targets (percent; null turns one off)."""
+
+    window_days: int = Field(28, ge=1, le=366, description="SLO window in days.")
+    crawler_success: float | None = Field(
+        99.5,
+        gt=0,
+        le=100,
+        description="Verified required-crawler requests served 2xx/3xx/304, from logs (percent).",
+    )
+    robots_txt_availability: float | None = Field(
+        99.9,
+        gt=0,
+        le=100,
+        description="robots.txt answered 2xx/3xx/404 to verified crawlers (logs) or cleanly "
+        "per host (audit), percent.",
+    )
+    must_index_indexable: float | None = Field(
+        99.0,
+        gt=0,
+        le=100,
+        description="Must-index URLs reachable and indexable by required bots, from the audit.",
+    )
+
+
 class RuleSetting(_Section):
     severity: Literal["error", "warning", "info"] | None = None
     disable: bool = False
@@ -160,6 +246,8 @@ class Policy(_Section):
     rate: Rate = Field(default_factory=Rate)
     indexing: Indexing = Field(default_factory=Indexing)
     performance: Performance = Field(default_factory=Performance)
+    infra: Infra = Field(default_factory=Infra)
+    visibility: Visibility = Field(default_factory=Visibility)
     rules: dict[str, RuleSetting | Literal["disable"]] = Field(
         default_factory=dict,
         description="Per rule code, slug or family: {severity: ...} or disable.",

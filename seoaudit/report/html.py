@@ -32,6 +32,7 @@ from seoaudit.report.client import (
     where,
 )
 from seoaudit.report.evidence import display, render_evidence
+from seoaudit.report.slo_section import html_section as slo_html
 from seoaudit.report.terminal import UNREACHABLE_TEXT, verdict_line
 from seoaudit.result import AuditResult, ConfigSnippet
 
@@ -367,6 +368,7 @@ Each shows both sides: what the protection is for, and what it costs in search a
 {_bots(result)}
 <h3>Findings per owner and severity</h3>{chart_svg(result)}
 </section>
+{slo_html(result.slo)}
 {_notes(notes)}
 <section id="conflicts"><h2>Conflicts</h2>
 {blocks or "<p>No conflicts found.</p>"}
@@ -397,7 +399,7 @@ Each shows both sides: what the protection is for, and what it costs in search a
 def _logs(result: AuditResult) -> str:
     if not result.logs:
         return ""
-    from seoaudit.logs.render import html_section
+    from seoaudit.report.logs_view import html_section
 
     return html_section(result.logs)
 

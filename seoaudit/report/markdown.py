@@ -270,6 +270,10 @@ def render(result: AuditResult, options: RenderOptions) -> str:
         notes = shared_notes(changes)
         out += _fix_first(changes, fix_first(changes), numbers)
         out += _summary(result)
+        if result.slo:
+            from seoaudit.report.slo_section import markdown as slo_markdown
+
+            out.append(slo_markdown(result.slo))
         out += _notes(notes)
         out.append("## Conflicts\n")
         if not changes:
@@ -279,7 +283,7 @@ def render(result: AuditResult, options: RenderOptions) -> str:
         for change in changes:
             out += _change(numbers[id(change)], change, result, notes, said, shown)
         if result.logs:
-            from seoaudit.logs.render import markdown_section
+            from seoaudit.report.logs_view import markdown_section
 
             out.append(markdown_section(result.logs))
     out.append("## Appendix: method and limits\n")

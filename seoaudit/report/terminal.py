@@ -38,6 +38,7 @@ from seoaudit.report.client import (
     Group as Change,
 )
 from seoaudit.report.evidence import display, render_evidence, short_url
+from seoaudit.report.slo_section import terminal_parts
 from seoaudit.result import AuditResult, Finding
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[A-Za-z]")
@@ -359,11 +360,17 @@ def verdict_line(result: AuditResult) -> str:
     if result.unreachable is not None:
         return f"Gate: not judged — site unreachable ({result.unreachable.what})"
     state = "" if result.complete else " (audit incomplete)"
-    if gate.fail_on == "never":
+    slo = f"; SLO breached: {', '.join(gate.slo_breached)}" if gate.slo_breached else ""
+    if gate.fail_on == "never" and not slo:
         return f"Gate: not enforced (--fail-on never){state}"
     if gate.failed:
         scope = " new" if gate.baseline else ""
-        return f"Gate: FAILED — {gate.counted}{scope} finding(s) at or above {gate.fail_on}{state}"
+        if not gate.counted:
+            return f"Gate: FAILED — visibility SLO breached: {', '.join(gate.slo_breached)}{state}"
+        return (
+            f"Gate: FAILED — {gate.counted}{scope} finding(s) at or above {gate.fail_on}"
+            f"{slo}{state}"
+        )
     return f"Gate: passed — nothing at or above {gate.fail_on}{state}"
 
 
@@ -413,6 +420,8 @@ def render(result: AuditResult, options: RenderOptions) -> str:
             console.print(bots)
         for part in _section_lines(result):
             console.print(part)
+        for part in terminal_parts(result.slo, details=True):
+            console.print(part)
         notes = shared_notes(changes)
         for part in _notes(notes):
             console.print(part)
@@ -427,7 +436,12 @@ def render(result: AuditResult, options: RenderOptions) -> str:
             for part in _change_block(number, change, result, notes, said, shown):
                 console.print(part, soft_wrap=isinstance(part, Verbatim))
     else:
-        for part in _kpi_lines(result, width):
+        kpi_lines = _kpi_lines(result, width)
+        for part in kpi_lines[:-1]:  # the SLO lines join the scoreboard, before its blank line
+            console.print(part)
+        for part in terminal_parts(result.slo, width=width):
+            console.print(part)
+        for part in kpi_lines[-1:]:
             console.print(part)
         for part in _others(changes, chosen, width):
             console.print(part)

@@ -385,7 +385,7 @@ def evaluate(
         warnings.append(f"scoreboard could not be built: {type(exc).__name__}: {exc}")
     started = snapshot.started_at
     finished = snapshot.finished_at
-    return AuditResult(
+    result = AuditResult(
         tool=ToolInfo(version=__version__),
         site=snapshot.start_url,
         complete=snapshot.complete,
@@ -414,6 +414,13 @@ def evaluate(
         warnings=warnings,
         plan=snapshot.plan.model_dump(mode="json") if snapshot.plan is not None else None,
     )
+    from seoaudit.slo import with_slo  # SLIs read the scoreboard and findings just built
+
+    try:
+        return with_slo(result, policy)
+    except Exception as exc:  # like the scoreboard: an SLO bug must not lose the audit
+        result.warnings.append(f"SLOs could not be measured: {type(exc).__name__}: {exc}")
+        return result
 
 
 def _duration(started: str | None, finished: str | None) -> float:

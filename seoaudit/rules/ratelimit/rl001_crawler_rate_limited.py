@@ -76,7 +76,10 @@ RULE = Rule(
         "judged for every required bot alike; it is the bot's own only when that bot was "
         "limited far more often than the others under the same interleaved load. The rate is "
         "the fetcher's pace when a limit answered (it halves at each one) against the highest "
-        "rate sustained without one, or the opt-in probe's steps; within 20% of rate.min_rps "
+        "rate sustained without one, or the opt-in probe's steps. When the pace leaves it open "
+        "(a short audit, a loaded machine), the answers settle it: if no token bucket refilling "
+        "at rate.min_rps less 20% or faster, with any burst, would have refused what this one "
+        "refused and served what it served, the limit is below. Within 20% of rate.min_rps "
         "the verdict is inconclusive rather than a guess. A host that answers 503 to everything "
         "is unavailable (IX004, RB001), not rate limited.",
         why="A limiter tighter than the crawl the site needs keeps pages stale and, if "
