@@ -7,10 +7,13 @@ pages per wall-second, CPU ms per page (user + sys of the crawler process only),
 CPU-second and peak RSS. Run with more sizes to see whether memory stays flat:
 
     .venv/bin/pip install -e ".[bench]"        # Scrapy, the peer
-    .venv/bin/python bench/crawl_bench.py --pages 5000 --sizes 2000,10000
+    .venv/bin/python bench/crawl_bench.py --pages 2000 --sizes 10000,100000
 
 No rps ceiling for seoaudit here (a local server we own; the default ceiling would make
-this a sleep benchmark), concurrency 16, one bot, no probes.
+this a sleep benchmark), concurrency 16, one bot, no probes; the seoaudit child does what
+`seoaudit gather -o` does (snapshot store, streamed JSON export). A child that fails or
+reports no pages prints FAILED and exits 1; issue 14's targets print met or MISSED, and a
+MISSED one exits 1.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,14 +60,17 @@ WORDS = [
 
 
 def generate_site(root: Path, pages: int, *, seed: int = 7) -> None:
+    """Static pages of ~27 KiB with 60 random internal links each. The prose is drawn from a
+    pool of paragraphs (links stay unique per page), so 100k pages generate in seconds."""
     rng = random.Random(seed)
     (root / "p").mkdir(parents=True, exist_ok=True)
     (root / "robots.txt").write_text("User-agent: *\nDisallow: /admin/\n")
+    pool = ["<p>" + " ".join(rng.choices(WORDS, k=90)) + "</p>" for _ in range(400)]
     for i in range(pages):
         links = "".join(
             f'<li><a href="/p/{rng.randrange(pages)}.html">Item {j}</a></li>' for j in range(60)
         )
-        paragraphs = "".join("<p>" + " ".join(rng.choices(WORDS, k=90)) + "</p>" for _ in range(38))
+        paragraphs = "".join(rng.choices(pool, k=38))
         html = (
             f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Product {i}'
             f'</title><meta name="description" content="Product {i}">'
@@ -127,17 +134,26 @@ def start_server(root: Path, work: Path) -> tuple[subprocess.Popen[bytes], int, 
 SEOAUDIT_RUN = textwrap.dedent(
     """
     import sys
+    from pathlib import Path
+    from seoaudit.atomic import write_atomic_stream
     from seoaudit.gather.service import GatherOptions, gather
     from seoaudit.policy import parse_policy_text
     from seoaudit.registry import load_registry
-    pages = int(sys.argv[2])
+    from seoaudit.store import discard_store
+    pages, out = int(sys.argv[2]), Path(sys.argv[3])
     policy = parse_policy_text(
         "bots: {required: [googlebot], wanted: [], blocked: []}\\n"
         f"crawl: {{max_pages: {pages}, max_depth: 50, concurrency: 16, sample_per_bot: 0,"
         " sitemaps: false, max_time_s: 3600, timeout_s: 30}\\n", "bench.yaml")
-    options = GatherOptions(start_url=sys.argv[1], no_rps_ceiling=True)
+    # what `seoaudit gather -o snapshot.json` does: gather into the store, export the JSON
+    store = out.with_name(out.name + ".store")
+    options = GatherOptions(start_url=sys.argv[1], no_rps_ceiling=True, store_path=store)
     snap = gather(policy, load_registry(), options)
-    print(sum(1 for e in snap.exchanges if e.purpose == "page" and e.status == 200))
+    write_atomic_stream(out, snap.write_json)
+    count = snap.page_url_count()
+    discard_store(store, snap)
+    out.unlink()
+    print(count)
     """
 )
 
@@ -167,6 +183,11 @@ SCRAPY_SPIDER = textwrap.dedent(
 )
 
 
+CPU_TARGET = 5.0  # seoaudit's pages per CPU-second over Scrapy's (issue 14)
+RSS_TARGET_MB = 150
+FLAT_TOLERANCE_MB = 25  # "flat": the largest crawl's peak within this of the smallest's
+
+
 @dataclass
 class Run:
     name: str
@@ -180,25 +201,44 @@ class Run:
         return self.pages / self.cpu_s if self.cpu_s else 0.0
 
 
-def run_child(name: str, argv: list[str], pages_hint: int) -> Run:
+class ChildFailed(Exception):
+    """A crawler child exited non-zero or did not report its page count: no figure for it."""
+
+
+def run_child(name: str, argv: list[str], count_pages: Callable[[str], int | None]) -> Run:
+    """Run one crawler child; CPU time and peak RSS come from its own ``wait4()``.
+
+    ``count_pages`` reads the child's page count from its stdout; when the child fails or
+    reports nothing, ``ChildFailed`` is raised: a bench never prints a figure it did not
+    measure."""
     started = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - started
-    out = proc.stdout.read().decode() if proc.stdout else ""
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        print(f"{name} failed:\n{err[-2000:]}", file=sys.stderr)
-    pages = pages_hint
-    last = out.strip().splitlines()[-1:] if out.strip() else []
-    if last and last[0].isdigit():
-        pages = int(last[0])
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        proc = subprocess.Popen(argv, stdout=out_file, stderr=err_file)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - started
+        out_file.seek(0)
+        err_file.seek(0)
+        out = out_file.read().decode(errors="replace")
+        err = err_file.read().decode(errors="replace")
+    code = proc.returncode
+    pages = count_pages(out) if code == 0 else None
+    if pages is None or pages <= 0:
+        why = f"exit code {code}" if code != 0 else "it reported no pages crawled"
+        raise ChildFailed(f"{name}: {why}\n{err[-2000:]}")
     return Run(name, pages, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def crawl_seoaudit(url: str, pages: int) -> Run:
+def _last_line_number(out: str) -> int | None:
+    lines = out.strip().splitlines()
+    return int(lines[-1]) if lines and lines[-1].strip().isdigit() else None
+
+
+def crawl_seoaudit(url: str, pages: int, work: Path) -> Run:
     return run_child(
-        "seoaudit gather", [sys.executable, "-c", SEOAUDIT_RUN, url, str(pages)], pages
+        "seoaudit gather",
+        [sys.executable, "-c", SEOAUDIT_RUN, url, str(pages), str(work / "snapshot.json")],
+        _last_line_number,
     )
 
 
@@ -213,21 +253,54 @@ def crawl_scrapy(url: str, pages: int, work: Path) -> Run | None:
     argv = [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"start={url}",
             "-a", f"pages={pages}", "-s", f"CLOSESPIDER_PAGECOUNT={pages}", "-o",
             str(work / "items.jsonl")]  # fmt: skip
-    run = run_child("scrapy (minimal spider)", argv, pages)
     items = work / "items.jsonl"
-    if items.exists():
-        run.pages = sum(1 for _ in items.open())
-        items.unlink()
-    return run
+
+    def count_items(_out: str) -> int | None:
+        if not items.exists():
+            return None
+        with items.open() as lines:
+            return sum(1 for _ in lines)
+
+    try:
+        return run_child("scrapy (minimal spider)", argv, count_items)
+    finally:
+        items.unlink(missing_ok=True)
+
+
+def _targets(rows: list[Run]) -> list[str]:
+    """Issue 14's targets, judged on this run's figures only; a MISSED one exits 1."""
+    lines = []
+    ours = [r for r in rows if r.name.startswith("seoaudit")]
+    peers = [r for r in rows if r.name.startswith("scrapy")]
+    for a, b in zip(ours, peers, strict=True):
+        ratio = a.pages_per_cpu_s / b.pages_per_cpu_s
+        lines.append(
+            f"{'met' if ratio >= CPU_TARGET else 'MISSED'}: {a.pages:,} pages: seoaudit "
+            f"{ratio:.1f}x Scrapy's pages per CPU-second (>= {CPU_TARGET:g}x)"
+        )
+        lines.append(
+            f"{'met' if a.peak_rss_mb < RSS_TARGET_MB else 'MISSED'}: {a.pages:,} pages: "
+            f"peak RSS {a.peak_rss_mb:.0f} MB (< {RSS_TARGET_MB} MB; Scrapy {b.peak_rss_mb:.0f} MB)"
+        )
+    if len(ours) > 1:
+        low, high = min(ours, key=lambda r: r.pages), max(ours, key=lambda r: r.pages)
+        growth = high.peak_rss_mb - low.peak_rss_mb
+        lines.append(
+            f"{'met' if growth <= FLAT_TOLERANCE_MB else 'MISSED'}: peak RSS flat from "
+            f"{low.pages:,} to {high.pages:,} pages: {low.peak_rss_mb:.0f} -> "
+            f"{high.peak_rss_mb:.0f} MB (within {FLAT_TOLERANCE_MB} MB)"
+        )
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=5000, help="site size and crawl size")
-    parser.add_argument("--sizes", default="", help="extra crawl sizes, e.g. 2000,10000")
+    parser.add_argument("--sizes", default="", help="extra crawl sizes, e.g. 2000,10000,100000")
     args = parser.parse_args()
     sizes = [args.pages] + [int(s) for s in args.sizes.split(",") if s.strip()]
     site_pages = max(sizes) + 10
+    rows: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="seoaudit-bench-") as tmp:
         work = Path(tmp)
         root = work / "site"
@@ -237,15 +310,19 @@ def main() -> None:
         server, port, kind = start_server(root, work)
         url = f"http://127.0.0.1:{port}/"
         print(f"serving with {kind} on {url} (average page {size:.1f} KiB)\n", flush=True)
-        rows: list[Run] = []
         try:
             for n in sizes:
-                rows.append(crawl_seoaudit(url, n))
+                rows.append(crawl_seoaudit(url, n, work))
+                print(f"  measured {rows[-1].name} at {n:,} pages", flush=True)
                 peer = crawl_scrapy(url, n, work)
                 if peer is None:
-                    print("scrapy not installed: pip install -e '.[bench]' for the peer run")
-                else:
-                    rows.append(peer)
+                    raise ChildFailed("scrapy is not installed (pip install -e '.[bench]')")
+                rows.append(peer)
+                print(f"  measured {peer.name} at {n:,} pages", flush=True)
+        except ChildFailed as exc:
+            print(f"FAILED: {exc}", file=sys.stderr)
+            print("FAILED")
+            raise SystemExit(1) from None
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=10)
@@ -258,14 +335,12 @@ def main() -> None:
             f"{1000 * r.cpu_s / max(r.pages, 1):.2f} | {r.pages_per_cpu_s:,.0f} | "
             f"{r.peak_rss_mb:,.0f} |"
         )
-    ours = [r for r in rows if r.name.startswith("seoaudit")]
-    peers = [r for r in rows if r.name.startswith("scrapy")]
-    for a, b in zip(ours, peers, strict=False):
-        print(
-            f"\n{a.pages:,} pages: seoaudit {a.pages_per_cpu_s / b.pages_per_cpu_s:.1f}x "
-            f"Scrapy's pages per CPU-second (target >= 3x); peak RSS {a.peak_rss_mb:.0f} MB "
-            "(target < 150 MB)"
-        )
+    targets = _targets(rows)
+    print("\n#### Targets (issue 14)")
+    for line in targets:
+        print(f"- {line}")
+    if any(line.startswith("MISSED") for line in targets):
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

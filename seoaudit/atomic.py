@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from seoaudit.errors import UsageError
 
@@ -15,8 +17,16 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
 
     Raises UsageError with a plain message on any OS error (full disk, no permission).
     """
-    target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    write_atomic_stream(path, lambda fh: fh.write(payload), binary=True)
+
+
+def write_atomic_stream(
+    path: str | os.PathLike[str], write: Callable[[Any], object], *, binary: bool = False
+) -> None:
+    """``write_atomic`` for output too big to hold: ``write`` gets the open temp file (text,
+    UTF-8, unless ``binary``) and writes it piece by piece; the rename happens after."""
+    target = Path(path)
     tmp_name: str | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -24,8 +34,9 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
         # mkstemp makes the file 0600; a report is an ordinary file: keep the mode of the
         # file it replaces, else what the umask gives a new file (0644 under umask 022).
         os.fchmod(fd, _existing_mode(target) or (0o666 & ~_umask()))
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+        mode = "wb" if binary else "w"
+        with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp_name, target)

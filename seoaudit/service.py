@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seoaudit.atomic import write_atomic
+from seoaudit.atomic import write_atomic, write_atomic_stream
 from seoaudit.errors import UsageError
 from seoaudit.report import RenderOptions, get_reporter
 from seoaudit.result import AuditResult, gate_counts
@@ -228,7 +228,7 @@ def gather_and_evaluate(run: AuditRun) -> AuditResult:
         policy_path=run.policy_path,
     )
     if run.snapshot_path is not None:
-        write_atomic(run.snapshot_path, snapshot.to_json())
+        write_atomic_stream(run.snapshot_path, snapshot.write_json)
     return evaluate(snapshot, run.policy, run.registry, policy_path=run.policy_path)
 
 

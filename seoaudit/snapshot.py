@@ -16,8 +16,9 @@ Vocabulary:
 from __future__ import annotations
 
 import base64
+import io
 from functools import cached_property
-from typing import Literal
+from typing import Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -279,7 +280,42 @@ class Snapshot(_Model):
     # -- serialisation ---------------------------------------------------------------
 
     def to_json(self) -> str:
-        return self.model_dump_json(indent=1) + "\n"
+        if not _stored(self):
+            return self.model_dump_json(indent=1) + "\n"
+        out = io.StringIO()
+        self.write_json(out)
+        return out.getvalue()
+
+    def write_json(self, out: TextIO) -> None:
+        """Write ``to_json()``'s exact text to ``out`` list item by list item, so a snapshot
+        read from a store (``seoaudit.store``) is exported without holding it in memory."""
+        lists = [(name, getattr(self, name), 1) for name in _TOP_LISTS]
+        lists.append(("discovered", self.crawl.discovered, 2))
+        header = self.model_copy(
+            update={
+                **{name: [] for name in _TOP_LISTS},
+                "crawl": self.crawl.model_copy(update={"discovered": []}),
+            }
+        )
+        text = header.model_dump_json(indent=1)
+        for name, items, depth in lists:
+            # JSON strings hold no raw newline, so a newline and `depth` spaces before the
+            # key can only be that list's own key, at its own depth
+            marker = "\n" + " " * depth + f'"{name}": []'
+            before, found, text = text.partition(marker)
+            if not found:
+                raise RuntimeError(f"snapshot export: no {name!r} list at depth {depth}")
+            out.write(before)
+            out.write(marker[:-1])
+            pad = " " * (depth + 1)
+            first = True
+            for item in items:
+                out.write("\n" if first else ",\n")
+                first = False
+                out.write(pad + item.model_dump_json(indent=1).replace("\n", "\n" + pad))
+            out.write("]" if first else "\n" + " " * depth + "]")
+        out.write(text)
+        out.write("\n")
 
     @classmethod
     def from_json(cls, text: str | bytes, *, source: str = "snapshot") -> Snapshot:
@@ -307,11 +343,15 @@ class Snapshot(_Model):
         return {e.id: e for e in self.exchanges}
 
     def exchange(self, exchange_id: int) -> Exchange:
+        if _stored(self):  # a stored snapshot answers from the file's index
+            return self.exchanges.by_id(exchange_id)  # type: ignore[attr-defined]
         return self._exchange_by_id[exchange_id]
 
     def exchanges_for(
         self, *, profile: str | None = None, purpose: str | None = None
     ) -> list[Exchange]:
+        if _stored(self):
+            return self.exchanges.where(profile=profile, purpose=purpose)  # type: ignore[attr-defined]
         return [
             e
             for e in self.exchanges
@@ -319,5 +359,19 @@ class Snapshot(_Model):
             and (purpose is None or e.purpose == purpose)
         ]
 
+    def page_url_count(self) -> int:
+        """Distinct URLs with page facts (a stored snapshot counts them in its file)."""
+        if _stored(self):
+            return self.pages.count_distinct("url")  # type: ignore[attr-defined]
+        return len({p.url for p in self.pages})
+
     def profile(self, profile_id: str) -> Profile | None:
         return next((p for p in self.profiles if p.id == profile_id), None)
+
+
+_TOP_LISTS = ("exchanges", "robots", "sitemaps", "pages")
+
+
+def _stored(snapshot: Snapshot) -> bool:
+    """True for a snapshot whose lists read from a store (``seoaudit.store.StoredRows``)."""
+    return not isinstance(snapshot.exchanges, list)

@@ -18,7 +18,7 @@ PACKAGE = REPO_ROOT / "seoaudit"
 LAYERS: list[tuple[str, ...]] = [
     ("seoaudit", "errors", "data"),
     ("atomic", "error_words", "url_problems", "snapshot", "result", "registry", "robots_txt"),
-    ("web",),
+    ("web", "store"),
     ("gather", "analysis", "fixconfig", "scenarios", "slo"),
     ("scoreboard", "crawl_capacity"),
     ("rules",),

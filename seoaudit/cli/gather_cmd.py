@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from seoaudit.atomic import write_atomic
+from seoaudit.atomic import write_atomic_stream
 from seoaudit.cli.common import (
     QUIET_HELP,
     command_app,
@@ -66,15 +66,29 @@ def gather_command(
     probe_rate: bool = typer.Option(
         False, "--probe-rate", help="Run the active rate probe (opt-in; capped)."
     ),
+    store: Path | None = typer.Option(
+        None,
+        "--store",
+        metavar="PATH",
+        help="Snapshot store (SQLite) written as the gather goes (default: OUTPUT.store; "
+        "removed once the snapshot is complete unless given).",
+    ),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Continue the stopped gather in the store, never fetching again what it has.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Gather robots.txt, sitemaps, pages and per-bot probes into a snapshot (JSON)."""
     from seoaudit.gather.progress import GatherProgress, plan_printer, wants_progress
     from seoaudit.gather.service import GatherOptions, gather
     from seoaudit.registry import load_registry
+    from seoaudit.store import discard_store
 
     policy = resolve_policy(policy)
     loaded = load_policy_option(policy)
+    store_path = store if store is not None else output.with_name(output.name + ".store")
     options = GatherOptions(
         start_url=url,
         max_pages=max_pages,
@@ -83,6 +97,8 @@ def gather_command(
         probe_rate=probe_rate,
         extra_headers=parse_headers(header),
         verify_tls=not insecure,
+        store_path=store_path,
+        resume=resume,
         announce=plan_printer(console(stderr=True), quiet),
     )
     if wants_progress(quiet):
@@ -92,13 +108,19 @@ def gather_command(
             )
     else:
         snapshot = gather(loaded, load_registry(), options, policy_path=policy)
-    write_atomic(output, snapshot.to_json())
+    write_atomic_stream(output, snapshot.write_json)
     # the one-line outcome, quiet or not (-q means the same in every command)
-    pages = len({p.url for p in snapshot.pages})
     console(stderr=True).print(
-        f"wrote {output}: {len(snapshot.exchanges)} requests, {pages} pages, "
+        f"wrote {output}: {len(snapshot.exchanges)} requests, {snapshot.page_url_count()} pages, "
         f"{len(snapshot.profiles)} profiles"
-        + ("" if snapshot.complete else f" — INCOMPLETE: {snapshot.incomplete_reason}")
+        + (
+            ""
+            if snapshot.complete
+            else f" — INCOMPLETE: {snapshot.incomplete_reason}; {store_path} is kept: "
+            "run the same command with --resume to continue"
+        )
     )
     if not snapshot.complete:
         raise AuditIncomplete(f"snapshot incomplete: {snapshot.incomplete_reason}")
+    if store is None:
+        discard_store(store_path, snapshot)

@@ -111,13 +111,17 @@ def extract_page(
                 if target:
                     facts.hreflang.append((link.attributes.get("hreflang") or "", target))
     seen: set[str] = set()
+    # most links stay on the page's own origin: their scope is the page's, asked once
+    own_origin = (normalise_url(base) or base).split("/", 3)[:3]
+    own_prefix = "/".join(own_origin) + "/"
+    own_in_scope = in_scope(own_prefix, hosts)
     for anchor in tree.css("a[href]"):
         rel = (anchor.attributes.get("rel") or "").lower()
         target = normalise_url(anchor.attributes.get("href") or "", base)
         if target is None or target in seen:
             continue
         seen.add(target)
-        if in_scope(target, hosts):
+        if own_in_scope if target.startswith(own_prefix) else in_scope(target, hosts):
             if len(facts.outlinks) < max_links and "nofollow" not in rel:
                 facts.outlinks.append(target)
         else:

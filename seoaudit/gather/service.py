@@ -11,8 +11,10 @@ each, every request through the one polite ``Fetcher``):
 5. ``rechecks``: refusals our own load could explain, fetched again at a calm pace;
 6. ``rate_probe``: the active rate probe, only when asked.
 
-The service judges nothing. When it is stopped (Ctrl-C, SIGTERM, the time limit) it
-returns what it has, marked incomplete.
+The service judges nothing. Every fact goes to the run's snapshot store as it is found
+(``seoaudit.store``), and the returned Snapshot reads from that store. When it is stopped
+(Ctrl-C, SIGTERM, the time limit) it returns what it has, marked incomplete; with a store
+file, ``GatherOptions(resume=True)`` continues it later without fetching anything again.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import json
 import re
 import signal
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -41,7 +44,8 @@ from seoaudit.gather.state import (
     ProgressCallback,
 )
 from seoaudit.robots_txt.matching import pattern_regex
-from seoaudit.snapshot import PolicyRef, Snapshot, ToolInfo
+from seoaudit.snapshot import Exchange, PolicyRef, Snapshot, ToolInfo
+from seoaudit.store import SnapshotStore, temporary_store
 from seoaudit.web.urls import host_key, in_scope, normalise_url, origin_of
 
 __all__ = [
@@ -92,7 +96,9 @@ def _origins(start: str, hosts: list[str]) -> list[str]:
 def redact_snapshot(snap: Snapshot, secrets: tuple[str, ...]) -> Snapshot:
     """The last line of defence for credentials: a site can reflect them anywhere (links,
     titles, canonical URLs, error pages), so every form of every secret is removed from the
-    whole serialised snapshot, not only from the places we thought of."""
+    whole serialised snapshot, not only from the places we thought of. (A gather redacts
+    each stored row the same way, ``seoaudit.store.redact_text``; this is for snapshots held
+    in memory.)"""
     if not any(secrets):
         return snap
     text = snap.model_dump_json()
@@ -203,35 +209,102 @@ def new_run(
         must_index_regexes=[
             re.compile(pattern_regex(p), re.DOTALL) for p in policy.paths.must_index
         ],
+        store=_open_store(options, settings.secrets),
     )
     plan = build_plan(state)
     state.plan = snapshot.plan = plan
     state.max_pages = plan.max_pages
     state.stats.planned_requests = plan.requests
+    state.resumed = options.resume and state.store.has_header()
+    if state.resumed:
+        _load_resume_state(state)
+    else:
+        state.store.save_header(snapshot)
     return state
+
+
+def _open_store(options: GatherOptions, secrets: tuple[str, ...]) -> SnapshotStore:
+    """The store file (emptied unless resuming), or a temporary one."""
+    path = options.store_path
+    if path is None:
+        if options.resume:
+            raise UsageError("--resume needs the store of the run to continue (--store)")
+        return temporary_store(secrets)
+    path = Path(path)
+    if not options.resume:
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+    elif not path.exists():
+        raise UsageError(f"nothing to resume: {path} does not exist")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SnapshotStore(path, secrets=secrets)
+    except OSError as exc:
+        raise UsageError(f"cannot open the snapshot store {path}: {exc}") from exc
+
+
+def _load_resume_state(state: GatherRun) -> None:
+    """Continue the stored run: same site, its exchanges kept, none fetched again."""
+    store = state.store
+    before = store.snapshot()
+    if before.start_url != state.start or before.hosts != state.hosts:
+        raise UsageError(
+            f"{store.path} holds a gather of {before.start_url}, not {state.start}: resume it "
+            "with the same URL and site.hosts, or start afresh without --resume"
+        )
+    # what the stopped run had in flight was cut short: it is not had, so it is fetched
+    cut = [i for (i,) in store.query("SELECT id FROM exchanges WHERE error_kind = 'interrupted'")]
+    store.delete_exchanges(cut)
+    snap = state.snapshot
+    snap.started_at = before.started_at
+    snap.crawl.skipped = list(before.crawl.skipped)
+    state.skipped_counts = dict(before.crawl.skipped_counts)
+    snap.rate_probes = list(before.rate_probes)
+    for warning in before.warnings:
+        if warning.startswith("stopped fetching as ") and warning not in snap.warnings:
+            snap.warnings.append(warning)
+    state.phases_done = list(store.get_meta("phases_done", []))
+    kept = store.scalar("SELECT count(*) FROM exchanges")
+    snap.warnings.append(
+        f"resumed: this gather continues a stopped run ({kept:,} requests kept from it, "
+        "none fetched again)"
+    )
+    store.save_header(snap)
 
 
 async def run_phases(state: GatherRun) -> Snapshot:
     """Every phase in order, within ``crawl.max_time_s``; what was stopped says why."""
+    last_id = state.store.scalar("SELECT max(id) FROM exchanges") or 0
+    last_s = state.store.scalar("SELECT max(started_s) FROM exchanges") or 0.0
     fetcher = Fetcher(
-        state.settings, resolver=state.options.resolver, on_exchange=state.on_exchange
+        state.settings,
+        resolver=state.options.resolver,
+        on_exchange=state.on_exchange,
+        first_id=last_id + 1,  # a resumed run carries the ids and the clock on
+        clock_start_s=last_s + 1.0 if last_id else 0.0,
     )
+    phases = [("robots", robots.run)]
+    if state.policy.crawl.sitemaps:
+        phases.append(("sitemaps", sitemaps.run))
+    phases += [("crawl", discovery.run), ("samples", samples.run), ("rechecks", rechecks.run)]
+    if rate_probe.wanted(state):
+        phases.append(("rate_probe", rate_probe.run))
     max_time_s = state.policy.crawl.max_time_s
     if state.options.announce is not None and state.plan is not None:
         state.options.announce(describe(state.plan))
     state.started = time.monotonic()
     try:
         async with asyncio.timeout(max_time_s):
-            await robots.run(state, fetcher)
-            if state.policy.crawl.sitemaps:
-                await sitemaps.run(state, fetcher)
-            await discovery.run(state, fetcher)
-            if state.plan is not None:  # the site's size is known: fit the time that is left
-                fit_samples(state, state.plan, state.started, state.sections.total)
-            await samples.run(state, fetcher)
-            await rechecks.run(state, fetcher)
-            if rate_probe.wanted(state):
-                await rate_probe.run(state, fetcher)
+            for name, phase in phases:
+                # a resumed run skips what it finished (the crawl re-reads its frontier)
+                if name == "samples" and state.plan is not None:
+                    # the site's size is known: fit the samples to the time that is left
+                    fit_samples(state, state.plan, state.started, state.sections.total)
+                if name not in state.phases_done or name == "crawl":
+                    await phase(state, fetcher)
+                    if name not in state.phases_done:
+                        state.phase_done(name)
     except TimeoutError:
         state.incomplete(f"stopped at the time limit (crawl.max_time_s = {max_time_s:g} s)")
     except asyncio.CancelledError:
@@ -245,10 +318,9 @@ async def run_phases(state: GatherRun) -> Snapshot:
 
 
 def finish(state: GatherRun) -> Snapshot:
-    """The snapshot in its stored order, marked incomplete when nothing answered, redacted."""
+    """Write the header (flags, counts, warnings) and return the snapshot read from the store,
+    marked incomplete when nothing answered; rows were redacted as they were stored."""
     snap = state.snapshot
-    snap.exchanges = sorted(state.exchanges, key=lambda e: e.id)
-    snap.pages.sort(key=lambda p: p.exchange_id)
     snap.crawl.skipped_counts = dict(sorted(state.skipped_counts.items()))
     snap.finished_at = _now_iso()
     if snap.complete:
@@ -256,18 +328,22 @@ def finish(state: GatherRun) -> Snapshot:
         if reason:
             snap.complete = False
             snap.incomplete_reason = reason
-    return redact_snapshot(snap, state.settings.secrets)
+    state.store.save_header(snap)
+    return state.store.snapshot()
 
 
 def _unreachable_reason(state: GatherRun) -> str | None:
     """The whole site failed at the connection level for every agent: nothing to judge."""
-    answered = [e for e in state.exchanges if e.status is not None]
-    if answered or not state.exchanges:
+    store = state.store
+    if store.scalar("SELECT count(*) FROM exchanges WHERE status IS NOT NULL"):
         return None
-    kinds = {e.error.kind for e in state.exchanges if e.error}
-    first = next(e for e in state.exchanges if e.error)
+    kinds = {k for (k,) in store.query("SELECT DISTINCT error_kind FROM exchanges") if k}
+    first = store.scalar("SELECT data FROM exchanges WHERE error_kind IS NOT NULL ORDER BY id")
+    if first is None:
+        return None
+    message = Exchange.model_validate_json(first).error.message  # type: ignore[union-attr]
     if kinds & _ERROR_KINDS_UNREACHABLE or kinds <= {"private_address", "out_of_scope"}:
-        return f"site unreachable: {first.error.message}"  # type: ignore[union-attr]
+        return f"site unreachable: {message}"
     return None
 
 

@@ -2,6 +2,8 @@
 
 One ``GatherRun`` is built per gather (``service.new_run``) and handed to each phase in turn
 (``gather/phases/``); phases read what earlier ones found from it and add their own facts.
+Facts go to the run's ``SnapshotStore`` as they are found (``seoaudit.store``): the run itself
+keeps URL strings and counts only, so memory stays flat however big the site.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from seoaudit.gather.extract import extract_page
@@ -18,9 +21,11 @@ from seoaudit.gather.fetcher import Fetched, FetchSettings, Resolver
 from seoaudit.gather.sections import Section, SectionIndex
 from seoaudit.robots_txt.matching import path_of
 from seoaudit.snapshot import Exchange, PageFacts, Profile, RequestPlan, SkippedUrl, Snapshot
+from seoaudit.store import SnapshotStore
 from seoaudit.web.urls import normalise_url, origin_of
 
 MAX_SKIPPED_SAMPLE = 200
+MAX_CANONICAL_CANDIDATES = 5000  # canonical targets other than the page itself, remembered
 RECHECK_ERRORS = ("reset", "timeout", "protocol", "connect")
 CALM_MIN_GAP_S = 0.25  # a re-check waits at least this long after our previous request
 CALM_MARGIN = 1.2  # ...and 1.2 / rate.min_rps: slower than the rate the policy needs
@@ -42,6 +47,8 @@ class GatherOptions:
     extra_headers: dict[str, str] = field(default_factory=dict)  # --header (secret values)
     verify_tls: bool = True  # --insecure turns it off, and the report says so
     public_peers: frozenset[str] = frozenset()  # test seam: "ip:port" peers treated as public
+    store_path: Path | None = None  # the snapshot store file (None: a temporary one)
+    resume: bool = False  # continue the gather stored at store_path
     announce: Callable[[str], None] | None = None  # gets the plan line before the first request
 
 
@@ -81,20 +88,24 @@ def served(exchange: Exchange) -> bool:
 
 def refusal_key(exchange: Exchange) -> str | None:
     """The answer a re-check would test (429, 5xx, a broken connection), else None."""
-    status = exchange.status
+    return refusal_key_of(exchange.status, exchange.error.kind if exchange.error else None)
+
+
+def refusal_key_of(status: int | None, error_kind: str | None) -> str | None:
+    """``refusal_key`` from an exchange's stored columns."""
     if status is not None and (status == 429 or status >= 500):
         return str(status)
-    error = exchange.error
-    if status is None and error is not None and error.kind in RECHECK_ERRORS:
-        return error.kind
-    if error is not None and error.kind == "reset":
+    if status is None and error_kind in RECHECK_ERRORS:
+        return error_kind
+    if error_kind == "reset":
         return "reset"
     return None
 
 
 @dataclass
 class GatherRun:
-    """One gather's shared state; the phases fill ``snapshot`` and the lists below."""
+    """One gather's shared state; the phases write facts to ``store`` and keep only the
+    URL strings and counts below (the snapshot holds the header: settings, warnings)."""
 
     policy: Any
     options: GatherOptions
@@ -107,13 +118,15 @@ class GatherRun:
     snapshot: Snapshot
     max_pages: int
     max_depth: int
+    store: SnapshotStore
     stats: GatherStats = field(default_factory=GatherStats)
-    exchanges: list[Exchange] = field(default_factory=list)
-    fetched_pages: dict[str, PageFacts] = field(default_factory=dict)  # honest crawl, by URL
     html_pages: list[str] = field(default_factory=list)  # crawl order
-    sitemap_urls: list[str] = field(default_factory=list)
+    canonical_candidates: dict[str, None] = field(default_factory=dict)  # not the page itself
     skipped_counts: dict[str, int] = field(default_factory=dict)
     must_index_regexes: list[re.Pattern[str]] = field(default_factory=list)
+    resumed: bool = False  # continuing a stopped run from its store
+    phases_done: list[str] = field(default_factory=list)
+    quiet_skips: bool = False  # a resume re-queues its seeds without counting them again
     plan: RequestPlan | None = None
     sections: SectionIndex = field(default_factory=SectionIndex)  # every known URL, by section
     started: float = field(default_factory=time.monotonic)
@@ -129,7 +142,7 @@ class GatherRun:
     # -- bookkeeping -------------------------------------------------------------------
 
     def on_exchange(self, exchange: Exchange) -> None:
-        self.exchanges.append(exchange)
+        self.store.add_exchange(exchange)
         self.stats.requests += 1
         self.stats.recent.append(time.monotonic())
         if exchange.error is not None or (exchange.status or 0) >= 400:
@@ -143,6 +156,8 @@ class GatherRun:
             self.progress(self.stats)
 
     def skip(self, url: str, reason: str) -> None:
+        if self.quiet_skips:
+            return
         self.skipped_counts[reason] = self.skipped_counts.get(reason, 0) + 1
         if len(self.snapshot.crawl.skipped) < MAX_SKIPPED_SAMPLE:
             self.snapshot.crawl.skipped.append(SkippedUrl(url=url, reason=reason))  # type: ignore[arg-type]
@@ -166,7 +181,47 @@ class GatherRun:
             hosts=self.hosts,
         )
 
+    def remember_page(self, url: str, final: str | None, facts: PageFacts) -> None:
+        """What the later phases need of an honest page, as strings: the facts are stored."""
+        if facts.title is not None or facts.outlinks:
+            self.html_pages.append(url)
+        for target in facts.canonical + facts.canonical_header:
+            if (
+                target != url
+                and target != final
+                and len(self.canonical_candidates) < MAX_CANONICAL_CANDIDATES
+            ):
+                self.canonical_candidates.setdefault(target, None)
+
+    def phase_done(self, name: str) -> None:
+        self.phases_done.append(name)
+        self.store.set_meta("phases_done", self.phases_done)
+
     # -- what several phases ask -----------------------------------------------------------
+
+    def stored_exchange(
+        self, url: str, profile: str, purpose: str, nth: int = 0
+    ) -> Exchange | None:
+        """The ``nth`` exchange a resumed run already has for (url, profile, purpose)."""
+        if not self.resumed:
+            return None
+        row = self.store.scalar(
+            "SELECT data FROM exchanges WHERE url = ? AND profile = ? AND purpose = ? "
+            "ORDER BY id LIMIT 1 OFFSET ?",
+            (url, profile, purpose, nth),
+        )
+        return None if row is None else Exchange.model_validate_json(row)
+
+    def honest_page(self, url: str) -> PageFacts | None:
+        """The honest crawl's facts for a URL (requested there, else redirected there within
+        scope); None when the crawl has no page facts for it."""
+        data = self.store.scalar(
+            "SELECT p.data FROM pages p JOIN exchanges e ON e.id = p.exchange_id "
+            "WHERE e.purpose = 'page' AND e.profile = 'seoaudit' AND (e.url = ? OR "
+            "e.final_url = ?) ORDER BY e.url = ? DESC, p.seq LIMIT 1",
+            (url, url, url),
+        )
+        return None if data is None else PageFacts.model_validate_json(data)
 
     @property
     def honest(self) -> Profile:

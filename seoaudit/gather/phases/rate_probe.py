@@ -15,12 +15,16 @@ def wanted(state: GatherRun) -> bool:
 
 async def run(state: GatherRun, fetcher: Fetcher) -> None:
     state.phase("rate probe")
-    size = {
-        e.url: e.body.bytes
-        for e in state.exchanges
-        if e.purpose == "page" and e.status == 200 and e.error is None
-    }
     sample = probe_sample(state)
+    size: dict[str, int] = {}
+    for url in sample:  # the body sizes the crawl saw, from the store, for the sample only
+        served = state.store.scalar(
+            "SELECT body_bytes FROM exchanges WHERE url = ? AND purpose = 'page' AND "
+            "status = 200 AND error_kind IS NULL ORDER BY id DESC LIMIT 1",
+            (url,),
+        )
+        if served is not None:
+            size[url] = served
     must = [u for u in sample if u in size and state.must_index_match(u)]
     cheap = sorted(must, key=lambda u: size[u]) or [u for u in sample if u in size]
 

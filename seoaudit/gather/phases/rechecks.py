@@ -4,10 +4,20 @@ so a verdict never rests on which request a limiter happened to hit."""
 from __future__ import annotations
 
 from seoaudit.gather.fetcher import Fetcher
-from seoaudit.gather.state import GatherRun, refusal_key, served
-from seoaudit.snapshot import Exchange
+from seoaudit.gather.state import RECHECK_ERRORS, GatherRun, refusal_key_of
 
 RECHECK_MAX_REQUESTS = 24
+_ANSWERS = "('page', 'probe', 'canonical')"  # the purposes a re-check compares
+_REFUSALS_SQL = f"""
+SELECT e.url, e.profile, e.status, e.error_kind,
+    EXISTS (SELECT 1 FROM exchanges f WHERE f.url = e.url AND f.purpose IN {_ANSWERS}
+            AND f.status < 400 AND f.error_kind IS NULL) AS served
+FROM exchanges e
+WHERE e.purpose IN {_ANSWERS}
+    AND (e.status = 429 OR e.status >= 500 OR e.error_kind IN {RECHECK_ERRORS!r})
+ORDER BY (SELECT min(f.id) FROM exchanges f WHERE f.url = e.url AND f.purpose IN {_ANSWERS}),
+    e.id
+"""
 
 
 def recheck_plan(state: GatherRun) -> list[tuple[str, str]]:
@@ -20,23 +30,18 @@ def recheck_plan(state: GatherRun) -> list[tuple[str, str]]:
     re-checked once, on its most important URL, as agent, browser, browser, agent: a
     refusal that holds for the agent while the browser is served, in either order, is
     the agent's; one that comes and goes is load."""
-    by_url: dict[str, list[Exchange]] = {}
-    for e in state.exchanges:
-        if e.purpose in ("page", "probe", "canonical"):
-            by_url.setdefault(e.url, []).append(e)
     groups: dict[tuple[str, str], list[str]] = {}
     honest_must: list[str] = []
-    for url, fetches in by_url.items():
-        was_served = any(served(e) for e in fetches)
-        for e in fetches:
-            key = refusal_key(e)
-            if key is None:
-                continue
-            limit_like = key in ("429", "503") or not key.isdigit()
-            if e.profile == "seoaudit" and state.must_index_match(url) and limit_like:
-                honest_must.append(url)
-            elif was_served or limit_like:
-                groups.setdefault((e.profile, key), []).append(url)
+    # Only refusals are read from the store, URLs in the order they were first asked.
+    for url, profile, status, error_kind, was_served in state.store.query(_REFUSALS_SQL):
+        key = refusal_key_of(status, error_kind)
+        if key is None:
+            continue
+        limit_like = key in ("429", "503") or not key.isdigit()
+        if profile == "seoaudit" and state.must_index_match(url) and limit_like:
+            honest_must.append(url)
+        elif was_served or limit_like:
+            groups.setdefault((profile, key), []).append(url)
     required = set(state.policy.bots.required)
     wanted = set(state.policy.bots.wanted)
 
@@ -66,8 +71,13 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
     crawl = state.policy.crawl
     gap = state.calm_gap()
     profiles = {p.id: p for p in state.profiles}
+    replayed: dict[tuple[str, str], int] = {}
     for url, profile_id in plan:
         profile = profiles[profile_id]
+        nth = replayed.get((url, profile_id), 0)
+        replayed[(url, profile_id)] = nth + 1
+        if state.stored_exchange(url, profile_id, "recheck", nth) is not None:
+            continue  # a resumed run made this re-check already
         if fetcher.is_stopped(url, profile_id):
             continue
         await fetcher.calm(url, gap)
@@ -81,4 +91,4 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
         )
         facts = state.page_facts(fetched)
         if facts is not None:
-            state.snapshot.pages.append(facts)
+            state.store.add_page(facts)

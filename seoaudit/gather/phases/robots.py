@@ -19,7 +19,12 @@ ROBOTS_RECHECK_MAX = 16
 async def run(state: GatherRun, fetcher: Fetcher) -> None:
     state.phase("robots.txt")
 
+    replayed: dict[tuple[str, str, bool], int] = {}
+
     async def one(origin: str, profile: Profile, *, recheck: bool = False) -> Exchange:
+        stored = _stored_robots(state, origin, profile.id, recheck, replayed)
+        if stored is not None:
+            return stored
         fetched = await fetcher.fetch(
             origin + "/robots.txt",
             profile=profile.id,
@@ -30,7 +35,7 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
             serial=recheck,
         )
         has_body = fetched.exchange.status is not None
-        state.snapshot.robots.append(
+        state.store.add_robots(
             RobotsFacts(
                 origin=origin,
                 profile=profile.id,
@@ -68,20 +73,48 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
         plan += [(origin, profiles[s]) for s in steps]
     for origin, profile in plan:
         if not fetcher.is_stopped(origin + "/", profile.id):
-            await fetcher.calm(origin + "/", state.calm_gap())
+            if _stored_robots(state, origin, profile.id, True, replayed, peek=True) is None:
+                await fetcher.calm(origin + "/", state.calm_gap())
             await one(origin, profile, recheck=True)
-    state.snapshot.robots.sort(key=lambda r: (r.origin, r.exchange_id))
+
+
+def _stored_robots(
+    state: GatherRun,
+    origin: str,
+    profile: str,
+    recheck: bool,
+    replayed: dict[tuple[str, str, bool], int],
+    *,
+    peek: bool = False,
+) -> Exchange | None:
+    """A resumed run's next stored robots.txt answer for (origin, profile, recheck)."""
+    if not state.resumed:
+        return None
+    key = (origin, profile, recheck)
+    nth = replayed.get(key, 0)
+    exchange_id = state.store.scalar(
+        "SELECT exchange_id FROM robots WHERE origin = ? AND profile = ? AND recheck = ? "
+        "ORDER BY seq LIMIT 1 OFFSET ?",
+        (origin, profile, int(recheck), nth),
+    )
+    if exchange_id is None:
+        return None
+    if not peek:
+        replayed[key] = nth + 1
+    return state.store.snapshot().exchange(exchange_id)
 
 
 def honest_robots(state: GatherRun, origin: str) -> RobotsTxt | None:
     """The honest copy the crawl follows: a calm re-check's when the first was refused."""
-    copies = [r for r in state.snapshot.robots if r.origin == origin and r.profile == "seoaudit"]
-    by_id = {e.id: e for e in state.exchanges}
-    served = [
-        r
-        for r in copies
-        if r.body_b64 is not None and 200 <= (by_id[r.exchange_id].status or 0) < 300
-    ]
-    if not served:
+    data = state.store.scalar(
+        "SELECT r.data FROM robots r JOIN exchanges e ON e.id = r.exchange_id "
+        "WHERE r.origin = ? AND r.profile = 'seoaudit' AND e.status BETWEEN 200 AND 299 "
+        "ORDER BY r.exchange_id LIMIT 1",
+        (origin,),
+    )
+    if data is None:
         return None
-    return RobotsTxt.parse(served[0].body_bytes() or b"")
+    facts = RobotsFacts.model_validate_json(data)
+    if facts.body_b64 is None:
+        return None
+    return RobotsTxt.parse(facts.body_bytes() or b"")

@@ -5,14 +5,16 @@ the canonical targets nobody fetched yet."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from collections import deque
+from collections.abc import Iterable, Iterator
 
 from seoaudit.gather.fetcher import Fetcher
 from seoaudit.gather.sections import Section, template_matches
 from seoaudit.gather.state import GatherRun
 from seoaudit.robots_txt.matching import path_of, pattern_regex
-from seoaudit.snapshot import DiscoveredUrl, Profile, SiteSection
+from seoaudit.snapshot import Profile, SiteSection
 from seoaudit.web.urls import in_scope, normalise_url
 
 ASSET_MAX_BYTES = 64 * 1024
@@ -20,13 +22,25 @@ MAX_ASSETS = 12
 MAX_CANONICAL_TARGETS = 40
 
 
-def _round_robin_by_pattern(state: GatherRun, urls: list[str]) -> list[str]:
-    """Take URLs pattern by pattern in turn, so a small sample covers every section."""
+def _unique(urls: Iterable[str]) -> Iterator[str]:
+    """First sightings only, in order (``dict.fromkeys`` for a stream)."""
+    seen: set[str] = set()
+    for url in urls:
+        if url not in seen:
+            seen.add(url)
+            yield url
+
+
+def _round_robin_by_pattern(state: GatherRun, urls: Iterable[str], per_pattern: int) -> list[str]:
+    """Take URLs pattern by pattern in turn, so a small sample covers every section
+    (at most ``per_pattern`` of each: the sample never needs more)."""
     groups: dict[int, list[str]] = {}
     for url in urls:
         path = path_of(url)
         index = next((i for i, rx in enumerate(state.must_index_regexes) if rx.match(path)), -1)
-        groups.setdefault(index, []).append(url)
+        group = groups.setdefault(index, [])
+        if len(group) < per_pattern:
+            group.append(url)
     out: list[str] = []
     queues = [deque(g) for g in groups.values()]
     while queues:
@@ -37,21 +51,26 @@ def _round_robin_by_pattern(state: GatherRun, urls: list[str]) -> list[str]:
     return out
 
 
-def _known_order(state: GatherRun) -> list[str]:
+def _known_order(state: GatherRun, limit: int) -> Iterator[str]:
     """Must-index URLs first, then sitemap URLs, then crawled pages: the ones that matter."""
+    literals = state.must_index_literals()
+    store = state.store
     # Sorted, not in completion order, so the same site gives the same sample every run.
-    crawled = [
-        d.url for d in sorted(state.snapshot.crawl.discovered, key=lambda d: (d.depth, d.url))
-    ]
-    ordered: list[str] = []
-    ordered += state.must_index_literals()
-    ordered += _round_robin_by_pattern(
-        state,
-        [u for u in dict.fromkeys(crawled + state.sitemap_urls) if state.must_index_match(u)],
+    # URLs stream from the store; no source can place more than `limit` + the literals in
+    # the sample, so each is read only that far (a million-URL sitemap is not a list).
+    crawled = (u for (u,) in store.query("SELECT url FROM discovered ORDER BY depth, url"))
+    matching = (
+        u
+        for u in _unique(itertools.chain(crawled, store.sitemap_urls()))
+        if state.must_index_match(u)
     )
-    ordered += state.sitemap_urls
-    ordered += state.html_pages
-    return [u for u in dict.fromkeys(ordered) if in_scope(u, state.hosts)]
+    sources = itertools.chain(
+        literals,
+        _round_robin_by_pattern(state, matching, per_pattern=limit + len(literals)),
+        store.sitemap_urls(),
+        state.html_pages,
+    )
+    return (u for u in _unique(sources) if in_scope(u, state.hosts))
 
 
 def _section_of(sections: list[Section], url: str) -> int | None:
@@ -68,9 +87,9 @@ def probe_sample(state: GatherRun, limit: int | None = None) -> list[str]:
         return state.sample
     if limit is None:
         limit = state.plan.sample_per_bot if state.plan else state.policy.crawl.sample_per_bot
-    known = _known_order(state)
+    known = _known_order(state, limit)  # a stream: read only as far as it is needed
     sections = state.site_sections()
-    chosen = known[:limit]
+    chosen = list(itertools.islice(known, limit))
     covered = {_section_of(sections, u) for u in chosen}
     missing = [i for i in range(len(sections)) if i not in covered]
     if missing:
@@ -78,7 +97,9 @@ def probe_sample(state: GatherRun, limit: int | None = None) -> list[str]:
         extra: list[str] = []
         known_by_section: dict[int, str] = {}
         wanted = set(missing)
-        for url in known[limit:]:  # a known page of each missing section, if there is one
+        for (
+            url
+        ) in known:  # past the first `limit`: a known page of each missing section, if there is one
             if not wanted:
                 break
             index = _section_of(sections, url)
@@ -153,40 +174,39 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
         if purpose in ("probe", "canonical"):  # noindex on a canonical target matters
             facts = state.page_facts(fetched)
             if facts is not None:
-                state.snapshot.pages.append(facts)
+                state.store.add_page(facts)
+
+    async def probe_once(url: str, profile: Profile, purpose: str, cap: int | None = None) -> None:
+        if state.stored_exchange(url, profile.id, purpose) is None:  # resumed: had it
+            await probe(url, profile, purpose, cap)
 
     # Interleave agents URL by URL so a limiter that keys on our IP sees every agent under
     # the same load (an agent that draws a 429/503 then goes one request at a time).
-    await asyncio.gather(*(probe(u, p, "probe") for u in sample for p in probing))
+    await asyncio.gather(*(probe_once(u, p, "probe") for u in sample for p in probing))
 
     state.phase("assets and canonicals")
     required = set(state.policy.bots.required)
     asset_profiles = [p for p in probing if p.kind == "browser" or p.bot in required]
     assets: list[str] = []
     for url in sample:
-        facts = state.fetched_pages.get(url)
-        if facts is None or not state.must_index_match(url):
+        if not state.must_index_match(url):
+            continue
+        facts = state.honest_page(url)
+        if facts is None:
             continue
         for asset in facts.assets:
             if asset not in assets and in_scope(asset, state.hosts):
                 assets.append(asset)
     assets = assets[:MAX_ASSETS]
     honest = state.honest
-    targets: list[str] = []
-    for facts in list(state.fetched_pages.values()):
-        for target in facts.canonical + facts.canonical_header:
-            if (
-                target not in state.fetched_pages
-                and target not in targets
-                and in_scope(target, state.hosts)
-            ):
-                targets.append(target)
-    targets = targets[:MAX_CANONICAL_TARGETS]
+    targets = [
+        t
+        for t in state.canonical_candidates
+        if in_scope(t, state.hosts) and state.honest_page(t) is None
+    ][:MAX_CANONICAL_TARGETS]
     await asyncio.gather(
-        *(probe(a, p, "asset", ASSET_MAX_BYTES) for a in assets for p in asset_profiles),
-        *(probe(t, honest, "canonical") for t in targets),
+        *(probe_once(a, p, "asset", ASSET_MAX_BYTES) for a in assets for p in asset_profiles),
+        *(probe_once(t, honest, "canonical") for t in targets),
     )
     for target in targets:
-        state.snapshot.crawl.discovered.append(
-            DiscoveredUrl(url=target, depth=state.max_depth, source="canonical")
-        )
+        state.store.add_discovered(target, state.max_depth, "canonical")

@@ -37,6 +37,14 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
         if url in seen:
             continue
         seen.add(url)
+        had = _stored_sitemap(state, url)
+        if had is not None:  # a resumed run: parsed before, its URLs are in the store
+            stored += len(had.urls)
+            for child in had.children:
+                target = normalise_url(child)
+                if target and target not in seen:
+                    queue.append((target, "index", url))
+            continue
         fetch = functools.partial(
             fetcher.fetch,
             url,
@@ -45,6 +53,9 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
             purpose="sitemap",
             max_body_bytes=SITEMAP_MAX_BYTES,
         )
+        before = state.stored_exchange(url, honest.id, "sitemap")
+        if via == "default" and before is not None and before.status in (404, 410):
+            continue  # a resumed run: no sitemap at the default place, asked already
         fetched = await fetch()
         if refusal_key(fetched.exchange) is not None and not fetcher.is_stopped(url, honest.id):
             # once more at a calm pace: a limiter our own robots.txt burst tripped is not
@@ -62,13 +73,20 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
         if exchange.status is None or not 200 <= exchange.status < 300:
             facts.error = exchange.error.message if exchange.error else f"HTTP {exchange.status}"
             if via != "default" or exchange.status not in (404, 410):
-                state.snapshot.sitemaps.append(facts)
+                state.store.add_sitemap(facts)
             continue
+
+        def listed(page: str) -> None:
+            state.sections.add(page)
+            target = normalise_url(page)
+            if target and in_scope(target, state.hosts):
+                state.store.add_sitemap_url(target)
+
         parsed = parse_sitemap(
             fetched.body,
             url=url,
             store_urls=max(0, SITEMAP_MAX_STORED_URLS - stored),
-            on_url=state.sections.add,
+            on_url=listed,
         )
         facts.kind = parsed.kind  # type: ignore[assignment]
         facts.url_count = parsed.url_count
@@ -83,13 +101,15 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
             facts.over_limits = True
             facts.error = facts.error or "larger than the 50 MB sitemap limit"
         stored += len(parsed.urls)
-        state.snapshot.sitemaps.append(facts)
+        state.store.add_sitemap(facts)
         for child in parsed.children:
             target = normalise_url(child)
             if target and target not in seen:
                 queue.append((target, "index", url))
-        for page in parsed.urls:
-            target = normalise_url(page)
-            if target and in_scope(target, state.hosts):
-                state.sitemap_urls.append(target)
-    state.sitemap_urls = list(dict.fromkeys(state.sitemap_urls))
+
+
+def _stored_sitemap(state: GatherRun, url: str) -> SitemapFacts | None:
+    if not state.resumed:
+        return None
+    data = state.store.scalar("SELECT data FROM sitemaps WHERE url = ? ORDER BY seq", (url,))
+    return None if data is None else SitemapFacts.model_validate_json(data)
