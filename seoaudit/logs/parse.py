@@ -280,10 +280,16 @@ def open_log(path: str) -> IO[str]:
     head = buffered.peek(4096)[:4096]
     if head[:2] == b"\x1f\x8b":
         buffered = io.BufferedReader(gzip.GzipFile(fileobj=buffered))  # type: ignore[arg-type]
+    elif head[:4] == b"\x28\xb5\x2f\xfd":  # zstd (logrotate's compresscmd zstd)
+        import zstandard
+
+        reader = zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
+        buffered = io.BufferedReader(reader)  # type: ignore[arg-type]
+    if head[:2] == b"\x1f\x8b" or head[:4] == b"\x28\xb5\x2f\xfd":
         try:
             head = buffered.peek(4096)[:4096]
-        except (OSError, EOFError) as exc:
-            raise LogFormatError(f"{path}: broken gzip file ({exc})") from exc
+        except Exception as exc:  # gzip: OSError/EOFError; zstandard: ZstdError
+            raise LogFormatError(f"{path}: broken compressed file ({exc})") from exc
     if b"\x00" in head:
         raise LogFormatError(f"{path}: binary data, not an access log")
     return io.TextIOWrapper(buffered, encoding="utf-8", errors="replace", newline=None)
