@@ -24,7 +24,10 @@ FORMATS = ("auto", "combined", "common", "json", "w3c")
 @app.command("logs")
 def logs_command(
     files: list[str] = typer.Argument(
-        ..., metavar="LOG...", help="Access logs (plain or gzip); - for stdin."
+        ...,
+        metavar="LOG...",
+        help="Access logs: files, quoted globs ('logs/*.gz') or directories; plain, gzip, zstd "
+        "or Parquet; - for stdin.",
     ),
     policy: str | None = typer.Option(
         None,
@@ -47,6 +50,24 @@ def logs_command(
     ),
     rdns: bool = typer.Option(
         False, "--rdns", help="Also verify by forward-confirmed reverse DNS."
+    ),
+    engine: str = typer.Option(
+        "auto",
+        "--engine",
+        metavar="ENGINE",
+        help="auto (by input size), python, duckdb or spark (pip install 'seoaudit-crawl[spark]').",
+    ),
+    spark_master: str | None = typer.Option(
+        None,
+        "--spark-master",
+        metavar="URL",
+        help="Spark master for --engine spark (default local[*]; e.g. spark://host:7077, yarn).",
+    ),
+    memory_limit: str | None = typer.Option(
+        None,
+        "--memory-limit",
+        metavar="SIZE",
+        help="DuckDB memory limit before it spills to a temp directory (default 600MB).",
     ),
     fmt: list[str] | None = typer.Option(
         None, "--format", "-f", metavar="FORMAT", help="terminal, json, markdown or html."
@@ -82,9 +103,14 @@ def logs_command(
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
     loaded = load_policy_option(resolve_policy(policy))
+    from seoaudit.logs.engines import ENGINES
+
+    if engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}")
     report, findings = run_logs(
-        files, loaded, load_registry(), fmt=log_format, fields=fields, preset=preset, rdns=rdns
-    )
+        files, loaded, load_registry(), fmt=log_format, fields=fields, preset=preset, rdns=rdns,
+        engine=engine, spark_master=spark_master, memory_limit=memory_limit,
+    )  # fmt: skip
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     if output is not None:
         write_atomic(output, text)

@@ -170,7 +170,9 @@ PARSED_COLUMNS = (
 @cache
 def to_spark(sql: str) -> str:
     """The DuckDB-dialect SQL as Spark SQL (sqlglot), cached: the same text is sent per file."""
-    return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+    out = sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+    # functions sqlglot passes through by name: their Spark spellings
+    return out.replace("ROUND_EVEN(", "BROUND(").replace("URL_DECODE(", "TRY_URL_DECODE(")
 
 
 def dialect(sql: str, name: str) -> str:
@@ -227,25 +229,60 @@ def epoch_number_us(value: str) -> str:
     for _ in range(4):
         s = f"(CASE WHEN {s} > 100000000000.0 THEN {s} / 1000.0 ELSE {s} END)"
     return (
-        f"CASE WHEN {s} >= 0 AND {s} < 253402300800.0 THEN CAST(trunc({s}) AS BIGINT) * 1000000 "
-        f"+ CAST(round_even(({s} - trunc({s})) * 1000000.0, 0) AS BIGINT) END"
+        f"CASE WHEN {s} >= 0 AND {s} < 253402300800.0 THEN CAST(floor({s}) AS BIGINT) * 1000000 "
+        f"+ CAST(round_even(({s} - floor({s})) * 1000000.0, 0) AS BIGINT) END"
     )
 
 
-def _json_path(key: str) -> str:
-    return lit('$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"')
+# JSON access is the one place the dialects differ in kind, not spelling: DuckDB's JSON type
+# against Spark 4's VARIANT. Both give each value's JSON type, mapped to DuckDB's names.
+def jdoc(line: str, dialect: str) -> str:
+    if dialect == "spark":
+        return (
+            f"CASE WHEN schema_of_variant(try_parse_json({line})) LIKE 'OBJECT%' "
+            f"THEN try_parse_json({line}) END"
+        )
+    return f"CASE WHEN json_valid({line}) AND json_type(CAST({line} AS JSON)) = 'OBJECT' THEN CAST({line} AS JSON) END"
+
+
+def jget(doc: str, key: str, dialect: str) -> str:
+    if dialect == "spark":
+        path = "$['" + key.replace("'", "\\'") + "']"
+        return f"variant_get({doc}, {lit(path)}, 'variant')"
+    path = '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"json_extract({doc}, {lit(path)})"
+
+
+def jtype(v: str, dialect: str) -> str:
+    if dialect == "spark":
+        s = f"schema_of_variant({v})"
+        return (
+            f"CASE WHEN {v} IS NULL THEN NULL WHEN {s} IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') "
+            f"THEN 'BIGINT' WHEN {s} LIKE 'DECIMAL%' OR {s} IN ('DOUBLE', 'FLOAT') THEN 'DOUBLE' "
+            f"WHEN {s} = 'STRING' THEN 'VARCHAR' WHEN {s} = 'BOOLEAN' THEN 'BOOLEAN' "
+            f"WHEN {s} = 'VOID' THEN 'NULL' WHEN {s} LIKE 'OBJECT%' THEN 'OBJECT' "
+            f"WHEN {s} LIKE 'ARRAY%' THEN 'ARRAY' ELSE 'OTHER' END"
+        )
+    return f"json_type({v})"
+
+
+def jtext(v: str, dialect: str) -> str:
+    if dialect == "spark":
+        return f"variant_get({v}, '$', 'string')"
+    return f"json_extract_string({v}, '$')"
 
 
 _INT_TEXT = r"^\s*[+-]?[0-9]+(?:_[0-9]+)*\s*$"
 
 
-def _json_int(v: str, t: str, *, falsy_zero: bool) -> str:
+def _json_int(v: str, t: str, *, falsy_zero: bool, dialect: str) -> str:
     """`int(value)` (or `int(value or 0)`) of a JSON value: NULL where Python raises."""
-    text = f"json_extract_string({v}, '$')"
+    text = jtext(v, dialect)
     as_text = f"TRY_CAST(replace(trim({text}), '_', '') AS BIGINT)"
     cases = [
         f"WHEN {t} IN ('BIGINT', 'UBIGINT') THEN TRY_CAST({text} AS BIGINT)",
-        f"WHEN {t} = 'DOUBLE' THEN TRY_CAST(trunc(CAST({text} AS DOUBLE)) AS BIGINT)",
+        f"WHEN {t} = 'DOUBLE' THEN TRY_CAST(CASE WHEN CAST({text} AS DOUBLE) >= 0 THEN "
+        f"floor(CAST({text} AS DOUBLE)) ELSE ceil(CAST({text} AS DOUBLE)) END AS BIGINT)",
         f"WHEN {t} = 'BOOLEAN' THEN CASE WHEN {text} = 'true' THEN 1 ELSE 0 END",
         f"WHEN {t} = 'VARCHAR' AND regexp_matches({text}, {lit(_INT_TEXT)}) THEN {as_text}",
     ]
@@ -255,9 +292,9 @@ def _json_int(v: str, t: str, *, falsy_zero: bool) -> str:
     return "CASE " + " ".join(cases) + " END"
 
 
-def _json_str(v: str, t: str) -> str:
+def _json_str(v: str, t: str, dialect: str) -> str:
     """`str(value or "")` for the string and integer values logs hold."""
-    text = f"json_extract_string({v}, '$')"
+    text = jtext(v, dialect)
     return (
         f"CASE WHEN {t} IS NULL OR {t} = 'NULL' THEN '' "
         f"WHEN {t} IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND CAST({text} AS DOUBLE) = 0 THEN '' "
@@ -266,20 +303,15 @@ def _json_str(v: str, t: str) -> str:
     )
 
 
-def json_select(mapping: dict[str, str], source: str) -> str:
+def json_select(mapping: dict[str, str], source: str, dialect: str = "duckdb") -> str:
     """JSON lines (and Parquet rows as JSON) → parsed columns, as parse_json."""
     names = ("time", "ip", "path", "status", "bytes", "ua")
-    extracts = ", ".join(
-        f"json_extract(doc, {_json_path(mapping.get(n, n))}) AS v_{n}" for n in names
-    )
-    typed = ", ".join(f"json_type(v_{n}) AS t_{n}" for n in names)
-    docs = (
-        "SELECT seq, line, CASE WHEN json_valid(line) AND json_type(CAST(line AS JSON)) = 'OBJECT' "
-        f"THEN CAST(line AS JSON) END AS doc FROM {source} AS src"
-    )
+    extracts = ", ".join(f"{jget('doc', mapping.get(n, n), dialect)} AS v_{n}" for n in names)
+    typed = ", ".join(f"{jtype(f'v_{n}', dialect)} AS t_{n}" for n in names)
+    docs = f"SELECT seq, line, {jdoc('line', dialect)} AS doc FROM {source} AS src"
     iso_valid, iso_us, iso_tz = iso_time_columns("tt")
     epoch_text = epoch_number_us("tt")
-    epoch_num = epoch_number_us("json_extract_string(v_time, '$')")
+    epoch_num = epoch_number_us(jtext("v_time", dialect))
     digits = "regexp_matches(tt, '^[0-9]+$')"
     number = "t_time IN ('BIGINT', 'UBIGINT', 'DOUBLE')"
     time_us = (
@@ -293,12 +325,14 @@ def json_select(mapping: dict[str, str], source: str) -> str:
         "WHEN t_valid THEN t_tz END END"
     )
     values = (
-        "SELECT seq, line, doc, v_time, t_time, trim(json_extract_string(v_time, '$')) AS tt, "
+        f"SELECT seq, line, doc, v_time, t_time, trim({jtext('v_time', dialect)}) AS tt, "
         "CASE WHEN t_ip IS NULL OR t_ip = 'NULL' THEN NULL WHEN t_ip = 'BOOLEAN' THEN "
-        "CASE WHEN json_extract_string(v_ip, '$') = 'true' THEN 'True' ELSE 'False' END "
-        "ELSE json_extract_string(v_ip, '$') END AS ip, "
-        f"{_json_str('v_path', 't_path')} AS path, {_json_int('v_status', 't_status', falsy_zero=False)} AS status, "
-        f"{_json_int('v_bytes', 't_bytes', falsy_zero=True)} AS bytes, {_json_str('v_ua', 't_ua')} AS ua "
+        f"CASE WHEN {jtext('v_ip', dialect)} = 'true' THEN 'True' ELSE 'False' END "
+        f"ELSE {jtext('v_ip', dialect)} END AS ip, "
+        f"{_json_str('v_path', 't_path', dialect)} AS path, "
+        f"{_json_int('v_status', 't_status', falsy_zero=False, dialect=dialect)} AS status, "
+        f"{_json_int('v_bytes', 't_bytes', falsy_zero=True, dialect=dialect)} AS bytes, "
+        f"{_json_str('v_ua', 't_ua', dialect)} AS ua "
         f"FROM (SELECT *, {typed} FROM (SELECT seq, line, doc, {extracts} FROM ({docs}) AS d0) AS d1) AS d2"
     )
     timed = clf_time_stage(
@@ -318,13 +352,17 @@ def json_select(mapping: dict[str, str], source: str) -> str:
 
 
 def parse_select(
-    kind: str, mapping: dict[str, str], source: str, headers: list[tuple[int, str]]
+    kind: str,
+    mapping: dict[str, str],
+    source: str,
+    headers: list[tuple[int, str]],
+    dialect: str = "duckdb",
 ) -> str:
     """The SELECT that parses one file of `kind` from `source` (columns line, seq)."""
     if kind in ("combined", "common"):
         return clf_select(source)
     if kind in ("json", "parquet"):
-        return json_select(mapping, source)
+        return json_select(mapping, source, dialect)
     if kind == "w3c":
         return w3c_select(source, headers)
     raise ValueError(kind)
