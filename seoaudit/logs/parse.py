@@ -40,7 +40,18 @@ CLOUDFLARE_FIELDS = {
     "method": "ClientRequestMethod", "path": "ClientRequestURI", "status": "EdgeResponseStatus",
     "bytes": "EdgeResponseBytes", "ua": "ClientRequestUserAgent", "referer": "ClientRequestReferer",
 }  # fmt: skip
-PRESETS = {"cloudflare": CLOUDFLARE_FIELDS}
+# CDN log lakes (JSON lines or Parquet): CloudFront real-time log fields, and ALB fields as
+# AWS's Athena table for ALB logs names them.
+CLOUDFRONT_FIELDS = {
+    "time": "timestamp", "ip": "c-ip", "host": "cs-host", "method": "cs-method",
+    "path": "cs-uri-stem", "status": "sc-status", "bytes": "sc-bytes", "ua": "cs-user-agent",
+    "referer": "cs-referer",
+}  # fmt: skip
+ALB_FIELDS = {
+    "time": "time", "ip": "client_ip", "host": "domain_name", "method": "request_verb",
+    "path": "request_url", "status": "elb_status_code", "bytes": "sent_bytes", "ua": "user_agent",
+}  # fmt: skip
+PRESETS = {"cloudflare": CLOUDFLARE_FIELDS, "cloudfront": CLOUDFRONT_FIELDS, "alb": ALB_FIELDS}
 LOGICAL_FIELDS = ("time", "ip", "host", "method", "path", "status", "bytes", "ua", "referer")
 _JSON_GUESS = {
     "time": ("time", "timestamp", "@timestamp", "ts", "EdgeStartTimestamp", "time_local", "date"),
