@@ -40,7 +40,10 @@ def logs_command(
         "auto", "--log-format", metavar="FORMAT", help="auto, combined, common, json, w3c."
     ),
     preset: str | None = typer.Option(
-        None, "--preset", metavar="NAME", help="JSON/Parquet field preset: cloudflare, cloudfront, alb."
+        None,
+        "--preset",
+        metavar="NAME",
+        help="JSON/Parquet field preset: cloudflare, cloudfront, alb.",
     ),
     fields: str | None = typer.Option(
         None,

@@ -375,7 +375,7 @@ def w3c_select(source: str, headers: list[tuple[int, str]]) -> str:
     ws = f"[ {_WS}]"
     parts = (
         "CASE WHEN contains(line, '\t') THEN string_split(line, '\t') ELSE "
-        f"regexp_split_to_array(regexp_replace(line, '^{ws}+|{ws}+$', '', 'g'), '{ws}+') END"
+        f"string_split_regex(regexp_replace(line, '^{ws}+|{ws}+$', '', 'g'), '{ws}+') END"
     )
 
     def segment_case(per_segment: list[str], default: str = "NULL") -> str:
