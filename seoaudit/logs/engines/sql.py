@@ -117,36 +117,46 @@ def _path_of(request: str) -> str:
 
 
 def clf_select(source: str) -> str:
-    """combined/common lines of `source` (columns line, seq) → parsed columns."""
+    """combined/common lines of `source` (columns line, seq) → parsed columns.
+
+    The lists from the splits are read into scalar columns in the layer that makes them:
+    carrying list columns through later layers costs more than the parsing."""
     ws_class = f"'[{_WS}]'"
-    head = "p[1]"
+    split_quotes = (
+        "SELECT line, seq, p[1] AS head, p[2] AS f_req, p[3] AS mid, p[5] AS f_sep, "
+        "CASE WHEN array_length(p) >= 7 THEN p[6] ELSE '' END AS f_ua, array_length(p) AS np "
+        f"FROM (SELECT line, seq, string_split(line, '\"') AS p FROM {source}) AS s0"
+    )
+    split_spaces = (
+        "SELECT line, seq, head, f_req, f_sep, f_ua, np, hs[1] AS h1, hs[2] AS h2, hs[3] AS h3, "
+        "hs[4] AS h4, hs[5] AS h5, hs[6] AS h6, array_length(hs) AS nh, sb[1] AS b1, sb[2] AS b2, "
+        "sb[3] AS b3, sb[4] AS b4, array_length(sb) AS nb FROM (SELECT *, string_split(head, ' ') AS hs, "
+        f"string_split(mid, ' ') AS sb FROM ({split_quotes}) AS s1) AS s2"
+    )
     fast = (
-        "(NOT contains(line, '\\') AND array_length(hs) = 6 AND hs[1] <> '' AND hs[2] <> '' "
-        "AND hs[3] <> '' AND starts_with(hs[4], '[') AND ends_with(hs[5], ']') AND hs[6] = '' "
-        f"AND NOT regexp_matches({head}, {ws_class}) AND strpos(ftime, ']') = 0 "
-        f"AND sb[1] = '' AND {_digits('sb[2]', '{3}')} "
-        f"AND (sb[3] = '-' OR {_digits('sb[3]')}) AND ("
-        "(array_length(p) >= 7 AND p[5] = ' ' AND array_length(sb) = 4 AND sb[4] = '') "
-        "OR (array_length(p) = 3 AND array_length(sb) = 3)))"
+        "(NOT contains(line, '\\') AND nh = 6 AND h1 <> '' AND h2 <> '' "
+        "AND h3 <> '' AND starts_with(h4, '[') AND ends_with(h5, ']') AND h6 = '' "
+        f"AND NOT regexp_matches(h1 || h2 || h3, {ws_class}) AND strpos(ftime, ']') = 0 "
+        f"AND b1 = '' AND {_digits('b2', '{3}')} "
+        f"AND (b3 = '-' OR {_digits('b3')}) AND ("
+        "(np >= 7 AND f_sep = ' ' AND nb = 4 AND b4 = '') "
+        "OR (np = 3 AND nb = 3)))"
     )
     rx = lit(CLF_REGEX)
     inner = (
-        "SELECT line, seq, p, hs, sb, "
-        "substr(hs[4], 2) || ' ' || substr(hs[5], 1, length(hs[5]) - 1) AS ftime "
-        "FROM (SELECT line, seq, p, string_split(p[1], ' ') AS hs, string_split(p[3], ' ') AS sb "
-        f"FROM (SELECT line, seq, string_split(line, '\"') AS p FROM {source}) AS s0) AS s1"
+        "SELECT *, substr(h4, 2) || ' ' || substr(h5, 1, length(h5) - 1) AS ftime "
+        f"FROM ({split_spaces}) AS s1b"
     )
     pick = (
         "SELECT line, seq, fast, "
         f"CASE WHEN fast THEN TRUE ELSE regexp_matches(line, {rx}) END AS matched, "
-        f"CASE WHEN fast THEN hs[1] ELSE regexp_extract(line, {rx}, 1) END AS ip, "
+        f"CASE WHEN fast THEN h1 ELSE regexp_extract(line, {rx}, 1) END AS ip, "
         f"CASE WHEN fast THEN ftime ELSE regexp_extract(line, {rx}, 2) END AS ctime, "
-        f"CASE WHEN fast THEN p[2] ELSE {_unescape(f'regexp_extract(line, {rx}, 3)')} END AS request, "
-        f"CASE WHEN fast THEN sb[2] ELSE regexp_extract(line, {rx}, 4) END AS status_text, "
-        f"CASE WHEN fast THEN sb[3] ELSE regexp_extract(line, {rx}, 5) END AS bytes_text, "
-        f"CASE WHEN fast THEN (CASE WHEN array_length(p) >= 7 THEN p[6] ELSE '' END) "
-        f"ELSE {_unescape(f'regexp_extract(line, {rx}, 7)')} END AS ua "
-        f"FROM (SELECT *, {fast} AS fast FROM ({inner}) AS s2) AS s3"
+        f"CASE WHEN fast THEN f_req ELSE {_unescape(f'regexp_extract(line, {rx}, 3)')} END AS request, "
+        f"CASE WHEN fast THEN b2 ELSE regexp_extract(line, {rx}, 4) END AS status_text, "
+        f"CASE WHEN fast THEN b3 ELSE regexp_extract(line, {rx}, 5) END AS bytes_text, "
+        f"CASE WHEN fast THEN f_ua ELSE {_unescape(f'regexp_extract(line, {rx}, 7)')} END AS ua "
+        f"FROM (SELECT *, {fast} AS fast FROM ({inner}) AS s2b) AS s3"
     )
     keep = "line, seq, matched, ip, ctime, request, status_text, bytes_text, ua"
     timed = clf_time_stage("ctime", f"({pick}) AS s4", keep)
