@@ -335,3 +335,10 @@ def test_spark_local_report_equals_the_python_readers_on_every_fixture(
     got = _report([parquet], "spark", preset="cloudflare")
     want = _report([parquet], "duckdb", preset="cloudflare")
     _assert_same(got, want, "spark parquet")
+    lake = tmp_path / "lake" / "date=2026-11-01"
+    lake.mkdir(parents=True)
+    shutil.copy(parquet, lake / "part-0.parquet")
+    shutil.copy(parquet, lake / "part-1.parquet")
+    # a log-lake URI (file:// here; s3a:// or gs:// on a cluster) goes to Spark by itself
+    uri = analyse([lake.as_uri() + "/"], Verifier(load_registry()), preset="cloudflare")
+    assert uri["engine"]["name"] == "spark" and uri["requests"] == 2 * want["requests"]

@@ -36,6 +36,23 @@ class LogInput:
     def name(self) -> str:
         return "stdin" if self.path == "-" else self.path
 
+    @property
+    def remote(self) -> bool:
+        """A URI only a cluster engine reads (s3a://, gs://, abfss://, hdfs://, file://)."""
+        return "://" in self.path
+
+
+def remote_input(uri: str) -> LogInput:
+    """A log-lake URI, not opened here: Parquet when it names .parquet files or a directory
+    (a partition such as `.../date=2026-11-01/`), else text compressed as its suffix says."""
+    bare = uri.rstrip("*")
+    if ".parquet" in uri or bare.endswith("/"):
+        return LogInput(uri, "none", "parquet")
+    compression = (
+        "gzip" if uri.endswith(".gz") else "zstd" if uri.endswith((".zst", ".zstd")) else "none"
+    )
+    return LogInput(uri, compression, "text")
+
 
 def sniff(path: str) -> LogInput:
     """Compression and container from the first bytes; a clear error when unreadable."""
@@ -62,6 +79,9 @@ def expand_inputs(args: list[str]) -> list[LogInput]:
     for arg in args:
         if arg == "-":
             found.append(LogInput("-"))
+            continue
+        if "://" in arg:
+            found.append(remote_input(arg))
             continue
         if os.path.isdir(arg):
             names = sorted(

@@ -53,6 +53,12 @@ def choose_engine(requested: str, inputs: list[LogInput]) -> tuple[str, str]:
         raise UsageError(f"--engine must be one of {', '.join(ENGINES)}")
     stdin = any(i.path == "-" for i in inputs)
     parquet = any(i.container == "parquet" for i in inputs)
+    remote = [i.path for i in inputs if i.remote]
+    if remote and requested != "spark":
+        if requested != "auto":
+            raise UsageError(f"{remote[0]}: a log-lake URI is read by --engine spark only")
+        _require("spark")
+        return "spark", "log-lake URI"
     if requested == "python":
         if parquet:
             raise UsageError("--engine python cannot read Parquet; use --engine duckdb or spark")
@@ -94,6 +100,19 @@ def plan_files(
         base.update(parse_field_mapping(fields))
     plans = []
     for index, item in enumerate(inputs):
+        if item.remote:
+            if item.container == "parquet" and not base:
+                raise UsageError(
+                    f"{item.path}: name the fields of a log lake: --preset or --fields"
+                )
+            if item.container == "text" and fmt == "auto":
+                raise UsageError(
+                    f"{item.path}: say the format of remote text logs with --log-format"
+                )
+            plans.append(
+                FilePlan(index, item, "parquet" if item.container == "parquet" else fmt, base)
+            )
+            continue
         if item.container == "parquet":
             plans.append(FilePlan(index, item, "parquet", base or _parquet_mapping(item.path)))
             continue

@@ -68,7 +68,7 @@ class SparkBackend:
         for plan in plans:
             item = plan.item
             suffixes = _SUFFIX.get(item.compression)
-            if suffixes and not item.path.endswith(suffixes):
+            if suffixes and not item.remote and not item.path.endswith(suffixes):
                 raise UsageError(
                     f"{item.path}: {item.compression} data without a {suffixes[0]} name; Spark "
                     "chooses codecs by name: rename it or use --engine duckdb"
