@@ -47,10 +47,12 @@ def fill_analysis(
     verifier: Verifier = analysis.verifier
     analysis.files.extend(names)
     agents = [row[0] for row in backend.query(q.DISTINCT_AGENTS)]
+    # a backend that classified while loading stores the bot in `ua` (narrower rows)
+    classify = (lambda bot: bot) if getattr(backend, "stores_bots", False) else verifier.bot_for
     backend.register(
         "ua_bot",
         [("ua", "VARCHAR"), ("bot", "VARCHAR")],
-        [(ua, verifier.bot_for(ua)) for ua in agents],
+        [(ua, classify(ua)) for ua in agents],
     )
     claims = []
     for bot, ip in backend.query(q.CLAIMS):
