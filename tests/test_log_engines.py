@@ -345,5 +345,5 @@ def test_spark_local_report_equals_the_python_readers_on_every_fixture(
     shutil.copy(parquet, lake / "part-0.parquet")
     shutil.copy(parquet, lake / "part-1.parquet")
     # a log-lake URI (file:// here; s3a:// or gs:// on a cluster) goes to Spark by itself
-    uri = analyse([lake.as_uri() + "/"], Verifier(load_registry()), preset="cloudflare")
+    uri = analyse(["file://" + str(lake) + "/"], Verifier(load_registry()), preset="cloudflare")
     assert uri["engine"]["name"] == "spark" and uri["requests"] == 2 * want["requests"]
