@@ -15,11 +15,14 @@ from hypothesis import strategies as st
 
 from seoaudit.logs.findings import run_logs
 from seoaudit.logs.parse import (
+    CADDY_FIELDS,
     CLOUDFLARE_FIELDS,
+    NOT_ACCESS,
     LogFormatError,
     LogRecord,
     Malformed,
     iter_records,
+    parse_alb,
     parse_clf,
     parse_json,
     parse_w3c,
@@ -151,8 +154,11 @@ def test_planted_numbers_are_reported_exactly(cli, tmp_path):
     conflicts = {(c["bot"], c["kind"]): c["count"] for c in report["conflicts"]}
     assert conflicts == {("googlebot", "blocked"): planted.verified_google_403,
                          ("googlebot", "rate_limited"): planted.verified_google_429}  # fmt: skip
-    assert report["spoofed"] == [{"bot": "googlebot", "requests": planted.by_group[("googlebot", SPOOFED)],
-                                  "refused": planted.spoofed_google_403, "served": 0}]  # fmt: skip
+    gptbot = planted.by_group[("gptbot", SPOOFED)]  # GPTBot's UA from addresses OpenAI never lists
+    assert sorted(report["spoofed"], key=lambda s: s["bot"]) == [
+        {"bot": "googlebot", "requests": planted.by_group[("googlebot", SPOOFED)],
+         "refused": planted.spoofed_google_403, "served": 0},
+        {"bot": "gptbot", "requests": gptbot, "refused": 0, "served": gptbot}]  # fmt: skip
     assert [g["pattern"] for g in report["must_index_unvisited"]] == ["/never-visited"]
     rules = {(f["rule"], f["confidence"]) for f in report["findings"]}
     assert rules == {("CH002", "confirmed"), ("RL001", "confirmed")}
@@ -190,7 +196,9 @@ def test_reverse_dns_verification_is_forward_confirmed():
     assert verifier.identify(ua, "203.0.113.9").verdict == SPOOFED
     assert verifier.identify(ua, "203.0.113.10").verdict == SPOOFED  # name fits, forward does not
     offline = Verifier(load_registry())
-    assert offline.identify(ua, "157.55.39.1").verdict == UNVERIFIABLE
+    assert offline.identify(ua, "157.55.39.1").verdict == VERIFIED  # shipped Bing list
+    yandex = "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)"
+    assert offline.identify(yandex, "198.51.100.1").verdict == UNVERIFIABLE  # DNS only: --rdns
     assert offline.identify(GOOGLEBOT_UA, "66.249.66.1").verdict == VERIFIED
     assert offline.identify(GOOGLEBOT_UA, "203.0.113.9").verdict == SPOOFED
     assert (
@@ -265,15 +273,23 @@ def test_update_ranges_from_an_operator_list(cli, tmp_path):
     assert failed.code == 2 and "no IP range list could be fetched" in failed.stderr
 
 
+ALB_HEAD = "https 2026-11-03T10:08:00.1Z app/x 66.249.66.1:1 - 0.1 "
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_log_line_parsers_never_raise(line):
     for result in (
         parse_clf(line),
+        parse_clf(ALB_HEAD + line),  # arbitrary trailers after a real head
+        parse_alb(line),
+        parse_alb(ALB_HEAD + line),
         parse_json(line, CLOUDFLARE_FIELDS),
+        parse_json(line, CADDY_FIELDS),
         parse_w3c(line, ["date", "time", "c-ip", "sc-status"]),
+        parse_w3c(line, ["date-local", "time-local", "c-ip", "sc-status", "time-taken"]),
     ):
-        assert result is None or isinstance(result, LogRecord)
+        assert result is None or result is NOT_ACCESS or isinstance(result, LogRecord)
 
 
 @settings(max_examples=100, deadline=None)

@@ -154,7 +154,8 @@ def ranges(
 ) -> None:
     """Print crawlers' published IP ranges for a server config (the fixes' nginx geo include).
 
-    Offline from the shipped snapshot (Google) or from `seoaudit bots update-ranges`.
+    Offline from the shipped snapshot (15 operators' lists) and any lists refreshed by
+    `seoaudit bots update-ranges`.
     """
     from seoaudit.logs.verify import load_ip_ranges
 

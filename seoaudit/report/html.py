@@ -394,7 +394,7 @@ Each shows both sides: what the protection is for, and what it costs in search a
 def _logs(result: AuditResult) -> str:
     if not result.logs:
         return ""
-    from seoaudit.logs.render import html_section
+    from seoaudit.report.logs_view import html_section
 
     return html_section(result.logs)
 

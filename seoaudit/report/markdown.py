@@ -273,7 +273,7 @@ def render(result: AuditResult, options: RenderOptions) -> str:
         for change in changes:
             out += _change(numbers[id(change)], change, result, notes, said, shown)
         if result.logs:
-            from seoaudit.logs.render import markdown_section
+            from seoaudit.report.logs_view import markdown_section
 
             out.append(markdown_section(result.logs))
     out.append("## Appendix: method and limits\n")

@@ -45,6 +45,12 @@ class FilePlan:
     item: LogInput
     kind: str  # combined | common | json | w3c | parquet
     mapping: dict[str, str]
+    preset: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The format as the report names it (`json (cloudflare)`, as the Python reader)."""
+        return f"{self.kind} ({self.preset})" if self.preset else self.kind
 
 
 def choose_engine(requested: str, inputs: list[LogInput]) -> tuple[str, str]:
@@ -114,7 +120,9 @@ def plan_files(
             )
             continue
         if item.container == "parquet":
-            plans.append(FilePlan(index, item, "parquet", base or _parquet_mapping(item.path)))
+            plans.append(
+                FilePlan(index, item, "parquet", base or _parquet_mapping(item.path), preset)
+            )
             continue
         with open_log(item.path) as stream:
             sample = []
@@ -126,7 +134,7 @@ def plan_files(
         mapping = dict(base)
         if kind == "json" and not mapping:
             mapping = _guess_from_sample(sample)
-        plans.append(FilePlan(index, item, kind, mapping))
+        plans.append(FilePlan(index, item, kind, mapping, preset))
     return plans
 
 

@@ -14,8 +14,9 @@ from collections import defaultdict
 from typing import Any, Protocol
 
 from seoaudit.logs.analyse import MAX_MALFORMED_SAMPLES, MAX_SAMPLES, ConflictStats, LogAnalysis
+from seoaudit.logs.cube import TrafficKey
 from seoaudit.logs.engines import queries as q
-from seoaudit.logs.verify import HUMAN, Verifier
+from seoaudit.logs.verify import Verifier
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -42,9 +43,11 @@ def fill_analysis(
     backend: Backend,
     analysis: LogAnalysis,
     names: list[str],
+    formats: dict[str, str] | None = None,
 ) -> LogAnalysis:
     """Everything `LogAnalysis.feed` would have counted, from `parsed` on the backend."""
     verifier: Verifier = analysis.verifier
+    formats = formats or {}
     analysis.files.extend(names)
     agents = [row[0] for row in backend.query(q.DISTINCT_AGENTS)]
     # a backend that classified while loading stores the bot in `ua` (narrower rows)
@@ -61,34 +64,32 @@ def fill_analysis(
         "claims", [("bot", "VARCHAR"), ("ip", "VARCHAR"), ("verdict", "VARCHAR")], claims
     )
 
-    for kind, count, size in backend.query(q.TOTALS):
+    cube = analysis.cube
+    requests = 0
+    for kind, count, _size in backend.query(q.TOTALS):
         if kind == "ok":
-            analysis.requests, analysis.bytes = int(count), int(size or 0)
+            requests = int(count)
         elif kind == "bad":
-            analysis.malformed = int(count)
-    analysis.lines = analysis.requests + analysis.malformed
+            cube.malformed += int(count)
+    cube.lines += requests + cube.malformed
+    for plan_name, kind in formats.items():
+        cube.formats[plan_name] = kind
+        cube.timing_fields[plan_name] = ""  # the engines do not read origin time yet
     _malformed_samples(backend, analysis, names)
-    if analysis.requests == 0:
+    if requests == 0:
         return analysis
     (first,) = backend.query(q.FIRST_SEEN)
     (last,) = backend.query(q.LAST_SEEN)
     analysis.first, analysis.last = to_datetime(*first), to_datetime(*last)
 
     for bot, verdict, minute, status, robots, count, size in backend.query(q.CUBE):
-        stats = analysis.groups[(bot, verdict)]
-        count, minute, status = int(count), int(minute), int(status)
-        stats.requests += count
-        stats.bytes += int(size or 0)
-        stats.statuses[status] += count
-        stats.per_minute[minute] += count
-        if robots:
-            stats.robots_statuses[status] += count
-        if bot != HUMAN:
-            analysis.crawler_minutes[minute] += count
-            if status >= 400:
-                analysis.error_minutes[minute] += count
+        cell = cube.traffic[
+            TrafficKey(int(minute), bot, verdict, int(status), "/robots.txt" if robots else "")
+        ]
+        cell.requests += int(count)
+        cell.bytes += int(size or 0)
     for bot, verdict, ip in backend.query(q.FIRST_ADDRESSES.format(limit=MAX_SAMPLES * 10)):
-        analysis.groups[(bot, verdict)].addresses.add(ip)
+        analysis.addresses[(bot, verdict)].add(ip)
 
     for bot, kind, status, count in backend.query(q.CONFLICT_STATUSES):
         conflict = analysis.conflicts.setdefault((bot, kind), ConflictStats(bot, kind))
@@ -120,7 +121,7 @@ def fill_analysis(
 
 
 def _malformed_samples(backend: Backend, analysis: LogAnalysis, names: list[str]) -> None:
-    if not analysis.malformed:
+    if not analysis.cube.malformed:
         return
     first = backend.query(q.MALFORMED_FIRST.format(limit=MAX_MALFORMED_SAMPLES))
     backend.register(

@@ -139,6 +139,8 @@ def run_duckdb(
     backend = DuckBackend(memory_limit=memory_limit)
     try:
         backend.load(plans, analysis.verifier.bot_for)
-        return fill_analysis(backend, analysis, [p.item.name for p in plans])
+        return fill_analysis(
+            backend, analysis, [p.item.name for p in plans], {p.item.name: p.label for p in plans}
+        )
     finally:
         backend.close()

@@ -109,6 +109,8 @@ def run_spark(plans: list[Any], analysis: LogAnalysis, *, master: str | None = N
     backend = SparkBackend(master)
     try:
         backend.load(plans)
-        return fill_analysis(backend, analysis, [p.item.name for p in plans])
+        return fill_analysis(
+            backend, analysis, [p.item.name for p in plans], {p.item.name: p.label for p in plans}
+        )
     finally:
         backend.close()

@@ -27,10 +27,13 @@ import sqlglot
 _WS = r"\x{09}-\x{0d}\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
 _NS = rf"[^ {_WS}]"  # \S
 _QUOTED = r'[^"\\]*(?:\\.[^"\\]*)*'
-CLF_REGEX = (
-    rf'^({_NS}+) {_NS}+ {_NS}+ \[([^\]]+)\] "({_QUOTED})" ([0-9]{{3}}) ([0-9]+|-)'
-    rf'(?: "({_QUOTED})" "({_QUOTED})")?'
-)
+_CLF_CORE = rf'^({_NS}+) {_NS}+ {_NS}+ \[([^\]]+)\] "({_QUOTED})" ([0-9]{{3}}) ([0-9]+|-)'
+_CLF_AGENT = rf'(?: "({_QUOTED})" "({_QUOTED})")'
+CLF_REGEX = _CLF_CORE + _CLF_AGENT + "?"
+# parse_clf's tail rule: after a user-agent, nothing or whitespace; without one, no quote
+CLF_WITH_AGENT = _CLF_CORE + _CLF_AGENT
+CLF_AGENT_TAIL = _CLF_CORE + _CLF_AGENT + rf"(?:$|[ {_WS}])"
+CLF_NO_AGENT_TAIL = _CLF_CORE + '[^"]*$'
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 HUMAN_SQL = "browser or unknown"
 OTHER_SQL = "other bot"
@@ -124,11 +127,13 @@ def clf_select(source: str) -> str:
     ws_class = f"'[{_WS}]'"
     split_quotes = (
         "SELECT line, seq, p[1] AS head, p[2] AS f_req, p[3] AS mid, p[5] AS f_sep, "
-        "CASE WHEN array_length(p) >= 7 THEN p[6] ELSE '' END AS f_ua, array_length(p) AS np "
+        "CASE WHEN array_length(p) >= 7 THEN p[6] ELSE '' END AS f_ua, array_length(p) AS np, "
+        "CASE WHEN array_length(p) = 7 THEN substr(p[7], 1, 1) WHEN p[7] = '' THEN '\"' "
+        "ELSE substr(p[7], 1, 1) END AS f_tail "
         f"FROM (SELECT line, seq, string_split(line, '\"') AS p FROM {source}) AS s0"
     )
     split_spaces = (
-        "SELECT line, seq, head, f_req, f_sep, f_ua, np, hs[1] AS h1, hs[2] AS h2, hs[3] AS h3, "
+        "SELECT line, seq, head, f_req, f_sep, f_ua, np, f_tail, hs[1] AS h1, hs[2] AS h2, hs[3] AS h3, "
         "hs[4] AS h4, hs[5] AS h5, hs[6] AS h6, array_length(hs) AS nh, sb[1] AS b1, sb[2] AS b2, "
         "sb[3] AS b3, sb[4] AS b4, array_length(sb) AS nb FROM (SELECT *, string_split(head, ' ') AS hs, "
         f"string_split(mid, ' ') AS sb FROM ({split_quotes}) AS s1) AS s2"
@@ -139,7 +144,8 @@ def clf_select(source: str) -> str:
         f"AND NOT regexp_matches(h1 || h2 || h3, {ws_class}) AND strpos(ftime, ']') = 0 "
         f"AND b1 = '' AND {_digits('b2', '{3}')} "
         f"AND (b3 = '-' OR {_digits('b3')}) AND ("
-        "(np >= 7 AND f_sep = ' ' AND nb = 4 AND b4 = '') "
+        "(np >= 7 AND f_sep = ' ' AND nb = 4 AND b4 = '' "
+        f"AND (f_tail = '' OR regexp_matches(f_tail, '[ {_WS}]'))) "
         "OR (np = 3 AND nb = 3)))"
     )
     rx = lit(CLF_REGEX)
@@ -149,7 +155,9 @@ def clf_select(source: str) -> str:
     )
     pick = (
         "SELECT line, seq, fast, "
-        f"CASE WHEN fast THEN TRUE ELSE regexp_matches(line, {rx}) END AS matched, "
+        f"CASE WHEN fast THEN TRUE ELSE regexp_matches(line, {rx}) AND CASE WHEN "
+        f"regexp_matches(line, {lit(CLF_WITH_AGENT)}) THEN regexp_matches(line, {lit(CLF_AGENT_TAIL)}) "
+        f"ELSE regexp_matches(line, {lit(CLF_NO_AGENT_TAIL)}) END END AS matched, "
         f"CASE WHEN fast THEN h1 ELSE regexp_extract(line, {rx}, 1) END AS ip, "
         f"CASE WHEN fast THEN ftime ELSE regexp_extract(line, {rx}, 2) END AS ctime, "
         f"CASE WHEN fast THEN f_req ELSE {_unescape(f'regexp_extract(line, {rx}, 3)')} END AS request, "
