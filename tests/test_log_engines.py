@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import zstandard
 
+from seoaudit.errors import UsageError
 from seoaudit.logs.engines import AUTO_ENGINE_BYTES, analyse, choose_engine
 from seoaudit.logs.inputs import expand_inputs
 from seoaudit.logs.synthetic import BINGBOT_UA, BROWSER_UA, GOOGLEBOT_UA, GPTBOT_UA, generate
@@ -358,3 +359,35 @@ def test_spark_local_report_equals_the_python_readers_on_every_fixture(
     # a log-lake URI (file:// here; s3a:// or gs:// on a cluster) goes to Spark by itself
     uri = analyse(["file://" + str(lake) + "/"], Verifier(load_registry()), preset="cloudflare")
     assert uri["engine"]["name"] == "spark" and uri["requests"] == 2 * want["requests"]
+
+
+ISSUE_17_SAMPLES = Path(__file__).parent / "data" / "logs"
+SQL_READS = (
+    "apache_timed.log",
+    "cloudflare.jsonl",
+    "cloudfront.log",
+    "iis_w3c.log",
+    "nginx_json.log",
+    "nginx_timed.log",
+)
+PYTHON_ONLY = ("alb.log", "caddy.log", "iis_advanced.log", "incapsula_w3c.log")
+
+
+@pytest.mark.parametrize("name", SQL_READS)
+def test_duckdb_equals_the_python_reader_on_issue_17_samples(name):
+    path = [str(ISSUE_17_SAMPLES / name)]
+    _assert_same(_report(path, "duckdb"), _report(path, "python"), name)
+
+
+@pytest.mark.parametrize("name", PYTHON_ONLY)
+def test_formats_the_sql_does_not_read_yet_fall_back_or_say_so(name, tmp_path):
+    path = str(ISSUE_17_SAMPLES / name)
+    big = tmp_path / name
+    text = Path(path).read_text()
+    with big.open("w") as fh:  # past the auto threshold, so auto would pick DuckDB
+        while fh.tell() < AUTO_ENGINE_BYTES:
+            fh.write(text.split("\n", 1)[1] if fh.tell() and text.startswith("#") else text)
+    report = analyse([str(big)], Verifier(load_registry()))
+    assert report["engine"]["name"] == "python" and "Python reader only" in report["engine"]["why"]
+    with pytest.raises(UsageError, match=r"does not read .* yet; use --engine python"):
+        analyse([path], Verifier(load_registry()), engine="duckdb")

@@ -46,6 +46,18 @@ class FilePlan:
     kind: str  # combined | common | json | w3c | parquet
     mapping: dict[str, str]
     preset: str | None = None
+    quoted: bool = False  # W3C with "quoted values" (IIS Advanced Logging, Incapsula)
+
+    @property
+    def unsupported(self) -> str | None:
+        """Why the SQL cannot read this file the way the Python reader does, if it cannot."""
+        if self.kind not in ("combined", "common", "json", "w3c", "parquet"):
+            return f"{self.kind} logs"
+        if self.quoted:
+            return "W3C logs with quoted values"
+        if any(k != "duration" and ("." in v or "|" in v) for k, v in self.mapping.items()):
+            return "nested or alternative JSON fields (dotted paths, a|b)"
+        return None
 
     @property
     def label(self) -> str:
@@ -134,7 +146,8 @@ def plan_files(
         mapping = dict(base)
         if kind == "json" and not mapping:
             mapping = _guess_from_sample(sample)
-        plans.append(FilePlan(index, item, kind, mapping, preset))
+        quoted = kind == "w3c" and any('"' in t for _, t in sample if not t.startswith("#"))
+        plans.append(FilePlan(index, item, kind, mapping, preset, quoted))
     return plans
 
 
@@ -170,13 +183,20 @@ def analyse(
     started = time.monotonic()
     inputs = expand_inputs(paths)
     name, why = choose_engine(engine, inputs)
+    plans: list[FilePlan] = []
+    if name != "python":
+        plans = plan_files(inputs, fmt, fields, preset)
+        gaps = [f"{p.item.name}: {p.unsupported}" for p in plans if p.unsupported]
+        if gaps and (engine != "auto" or any(p.item.remote or p.kind == "parquet" for p in plans)):
+            raise UsageError(f"the {name} engine does not read {gaps[0]} yet; use --engine python")
+        if gaps:
+            name, why = "python", f"{gaps[0].split(': ', 1)[1]} are read by the Python reader only"
     if name == "python":
         report = analyse_logs(
             [i.path for i in inputs], verifier, fmt=fmt, fields=fields, preset=preset,
             required=required, must_index=must_index,
         )  # fmt: skip
     else:
-        plans = plan_files(inputs, fmt, fields, preset)
         analysis = LogAnalysis(verifier, required=required, must_index=must_index)
         if name == "duckdb":
             from seoaudit.logs.engines.duck import run_duckdb
