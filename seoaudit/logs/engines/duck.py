@@ -32,7 +32,10 @@ class DuckBackend:
 
     def __init__(self, *, memory_limit: str | None = None, threads: int | None = None) -> None:
         self.spill = tempfile.mkdtemp(prefix="seoaudit-duckdb-")
+        # a database file in the spill directory, not :memory:: table data in an in-memory
+        # database cannot be evicted, so 20M parsed lines would hit the memory limit
         self.con = duckdb.connect(
+            os.path.join(self.spill, "logs.duckdb"),
             config={
                 "memory_limit": memory_limit
                 or os.environ.get("SEOAUDIT_DUCKDB_MEMORY")
