@@ -95,7 +95,11 @@ def measure(argv: list[str]) -> tuple[float, float, float]:
     done.set()
     watcher.join()
     if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: findings, a normal outcome
-        raise RuntimeError(f"{argv[0]} exited {os.waitstatus_to_exitcode(status)}: {err[-400:]}")
+        cause = next(
+            (line.strip() for line in err.splitlines() if "Error" in line or "Exception:" in line),
+            err[-400:],
+        )
+        raise RuntimeError(f"{argv[0]} exited {os.waitstatus_to_exitcode(status)}: {cause[:400]}")
     cpu = max(usage.ru_utime + usage.ru_stime, sum(cpu_seen.values()))
     return cpu, wall, max(peak, usage.ru_maxrss * 1024) / 1e6
 
