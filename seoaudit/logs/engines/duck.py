@@ -43,7 +43,7 @@ class DuckBackend:
                 "temp_directory": self.spill,
                 "preserve_insertion_order": True,
                 "threads": threads or os.cpu_count() or 1,
-            }
+            },
         )
         self.con.execute(
             "CREATE TABLE parsed_rows (file_idx INTEGER, status_kind VARCHAR, epoch_us BIGINT, "
