@@ -36,6 +36,8 @@ class SparkBackend:
             .config("spark.sql.ansi.enabled", "false")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
+            # local mode runs the work in the driver: its default 1g heap ran out at 20M lines
+            .config("spark.driver.memory", os.environ.get("SEOAUDIT_SPARK_DRIVER_MEMORY", "2g"))
             .config(
                 "spark.sql.shuffle.partitions", os.environ.get("SEOAUDIT_SPARK_PARTITIONS", "8")
             )
@@ -96,7 +98,9 @@ class SparkBackend:
         parsed = frames[0]
         for frame in frames[1:]:
             parsed = parsed.unionByName(frame)
-        parsed = parsed.persist()
+        from pyspark import StorageLevel
+
+        parsed = parsed.persist(StorageLevel.DISK_ONLY)  # read a few times; never on the heap
         self._cached.append(parsed)
         parsed.createOrReplaceTempView("parsed")
 
