@@ -25,7 +25,10 @@ FORMATS = ("auto", "combined", "common", "json", "w3c", "alb")
 @app.command("logs")
 def logs_command(
     files: list[str] = typer.Argument(
-        ..., metavar="LOG...", help="Access logs (plain or gzip); - for stdin."
+        ...,
+        metavar="LOG...",
+        help="Access logs: files, quoted globs ('logs/*.gz') or directories; plain, gzip, zstd "
+        "or Parquet; - for stdin.",
     ),
     policy: str | None = typer.Option(
         None,
@@ -41,7 +44,7 @@ def logs_command(
         None,
         "--preset",
         metavar="NAME",
-        help="JSON field preset: cloudflare or caddy (Caddy's default log is also recognised alone).",
+        help="JSON/Parquet field preset: cloudflare, caddy (also recognised alone), cloudfront, alb.",
     ),
     fields: str | None = typer.Option(
         None,
@@ -53,6 +56,24 @@ def logs_command(
     ),
     rdns: bool = typer.Option(
         False, "--rdns", help="Also verify by forward-confirmed reverse DNS."
+    ),
+    engine: str = typer.Option(
+        "auto",
+        "--engine",
+        metavar="ENGINE",
+        help="auto (by input size), python, duckdb or spark (pip install 'seoaudit-crawl[spark]').",
+    ),
+    spark_master: str | None = typer.Option(
+        None,
+        "--spark-master",
+        metavar="URL",
+        help="Spark master for --engine spark (default local[*]; e.g. spark://host:7077, yarn).",
+    ),
+    memory_limit: str | None = typer.Option(
+        None,
+        "--memory-limit",
+        metavar="SIZE",
+        help="DuckDB memory limit before it spills to a temp directory (default 600MB).",
     ),
     fmt: list[str] | None = typer.Option(
         None, "--format", "-f", metavar="FORMAT", help="terminal, json, markdown or html."
@@ -106,9 +127,14 @@ def logs_command(
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
     loaded = load_policy_option(resolve_policy(policy))
+    from seoaudit.logs.engines import ENGINES
+
+    if engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}")
     report, findings = run_logs(
-        files, loaded, load_registry(), fmt=log_format, fields=fields, preset=preset, rdns=rdns
-    )
+        files, loaded, load_registry(), fmt=log_format, fields=fields, preset=preset, rdns=rdns,
+        engine=engine, spark_master=spark_master, memory_limit=memory_limit,
+    )  # fmt: skip
     from seoaudit.crawl_capacity import reconcile
     from seoaudit.slo import evaluate_slos
 

@@ -126,15 +126,21 @@ def run_logs(
     preset: str | None = None,
     rdns: bool = False,
     verifier: Any = None,
+    engine: str = "auto",
+    spark_master: str | None = None,
+    memory_limit: str | None = None,
 ) -> tuple[dict[str, Any], list[Finding]]:
     """The service behind `seoaudit logs` and `audit --logs`: report dict and findings."""
-    from seoaudit.logs.analyse import analyse_logs
+    from seoaudit.logs.engines import analyse
     from seoaudit.logs.verify import Verifier
 
     required = tuple(b.lower() for b in policy.bots.required)
-    report = analyse_logs(
+    report = analyse(
         paths,
         verifier or Verifier(registry, rdns=rdns),
+        engine=engine,
+        spark_master=spark_master,
+        memory_limit=memory_limit,
         fmt=fmt,
         fields=fields,
         preset=preset,

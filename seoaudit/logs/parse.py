@@ -45,6 +45,17 @@ CLOUDFLARE_FIELDS = {
     "bytes": "EdgeResponseBytes", "ua": "ClientRequestUserAgent", "referer": "ClientRequestReferer",
     "duration": "OriginResponseDurationMs|EdgeTimeToFirstByteMs",
 }  # fmt: skip
+# CDN log lakes (JSON lines or Parquet): CloudFront real-time log fields, and ALB fields as
+# AWS's Athena table for ALB logs names them.
+CLOUDFRONT_FIELDS = {
+    "time": "timestamp", "ip": "c-ip", "host": "cs-host", "method": "cs-method",
+    "path": "cs-uri-stem", "status": "sc-status", "bytes": "sc-bytes", "ua": "cs-user-agent",
+    "referer": "cs-referer",
+}  # fmt: skip
+ALB_FIELDS = {
+    "time": "time", "ip": "client_ip", "host": "domain_name", "method": "request_verb",
+    "path": "request_url", "status": "elb_status_code", "bytes": "sent_bytes", "ua": "user_agent",
+}  # fmt: skip
 # Caddy's default JSON access log (logger http.log.access): nested request, header lists
 CADDY_FIELDS = {
     "time": "ts", "ip": "request.client_ip|request.remote_ip", "host": "request.host",
@@ -52,7 +63,10 @@ CADDY_FIELDS = {
     "ua": "request.headers.User-Agent", "referer": "request.headers.Referer",
     "duration": "duration:s",
 }  # fmt: skip
-PRESETS = {"cloudflare": CLOUDFLARE_FIELDS, "caddy": CADDY_FIELDS}
+PRESETS = {
+    "cloudflare": CLOUDFLARE_FIELDS, "caddy": CADDY_FIELDS, "cloudfront": CLOUDFRONT_FIELDS,
+    "alb": ALB_FIELDS,
+}  # fmt: skip
 LOGICAL_FIELDS = (
     "time", "ip", "host", "method", "path", "status", "bytes", "ua", "referer", "duration",
 )  # fmt: skip
@@ -531,10 +545,16 @@ def open_log(path: str) -> IO[str]:
     head = buffered.peek(4096)[:4096]
     if head[:2] == b"\x1f\x8b":
         buffered = io.BufferedReader(gzip.GzipFile(fileobj=buffered))  # type: ignore[arg-type]
+    elif head[:4] == b"\x28\xb5\x2f\xfd":  # zstd (logrotate's compresscmd zstd)
+        import zstandard
+
+        reader = zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
+        buffered = io.BufferedReader(reader)  # type: ignore[arg-type]
+    if head[:2] == b"\x1f\x8b" or head[:4] == b"\x28\xb5\x2f\xfd":
         try:
             head = buffered.peek(4096)[:4096]
-        except (OSError, EOFError) as exc:
-            raise LogFormatError(f"{path}: broken gzip file ({exc})") from exc
+        except Exception as exc:  # gzip: OSError/EOFError; zstandard: ZstdError
+            raise LogFormatError(f"{path}: broken compressed file ({exc})") from exc
     if b"\x00" in head:
         raise LogFormatError(f"{path}: binary data, not an access log")
     return io.TextIOWrapper(buffered, encoding="utf-8", errors="replace", newline=None)

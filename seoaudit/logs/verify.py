@@ -160,6 +160,12 @@ class Verifier:
         bot_id = self.bot_for(user_agent)
         if bot_id in (HUMAN, OTHER_BOT):
             return Identity(bot_id, "" if bot_id == HUMAN else UNVERIFIABLE)
+        return self.verify_claim(bot_id, ip)
+
+    def verify_claim(self, bot_id: str, ip: str) -> Identity:
+        """The verdict on one address claiming to be a registry bot (the engines ask per pair)."""
+        if bot_id in (HUMAN, OTHER_BOT):
+            return Identity(bot_id, "" if bot_id == HUMAN else UNVERIFIABLE)
         key = (bot_id, ip)
         identity = self._by_pair.get(key)
         if identity is None:

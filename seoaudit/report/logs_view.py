@@ -51,6 +51,12 @@ def render_terminal(report: dict[str, Any], findings: list[Any]) -> RenderableTy
         f"{report['requests']:,} requests in {len(report['files'])} file(s), "
         f"{window['start']} to {window['end']}; {report['malformed']['count']:,} malformed lines\n"
     )
+    if engine := report.get("engine"):
+        head.append(
+            f"Read {engine['lines']:,} lines in {engine['seconds']:.1f} s with the "
+            f"{engine['name']} engine ({engine['why']}).\n",
+            style="dim",
+        )
     head.append(
         f"Crawlers are {share['requests']:.1%} of requests and {share['bytes']:.1%} of bytes "
         f"(verified crawlers {share['verified_requests']:.1%} of requests).",
