@@ -64,9 +64,6 @@ class LogAnalysis:
     addresses: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     conflicts: dict[tuple[str, str], ConflictStats] = field(default_factory=dict)
     visited_must_index: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    # verified crawlers' 4xx/5xx by (bot, robots.txt?, status, minute): the SLO module
-    # attributes them to a protection (maintenance windows need the minute)
-    verified_refusals: Counter[tuple[str, bool, int, int]] = field(default_factory=Counter)
     files: list[str] = field(default_factory=list)
 
     def feed(self, items: Iterable[LogRecord | Malformed], name: str, info: ReadInfo) -> None:
@@ -110,9 +107,6 @@ class LogAnalysis:
                 seen.add(record.ip)
             if bot == HUMAN or verdict != VERIFIED:
                 continue
-            if record.status >= 400:
-                is_robots = record.path.split("?", 1)[0] == "/robots.txt"
-                self.verified_refusals[(bot, is_robots, record.status, minute)] += 1
             kind = conflict_kind(record.status)
             if kind is not None:
                 if record.path.split("?", 1)[0] == "/robots.txt":
@@ -151,12 +145,22 @@ class LogAnalysis:
             visited_must_index=self.visited_must_index,
             verifier=self.verifier,
         )
-        # per minute, for the SLO module (seoaudit/slo.py): maintenance windows need the time
-        report["verified_refusals"] = [
-            {"bot": b, "robots_txt": r, "status": st, "minute": m, "count": n}
-            for (b, r, st, m), n in sorted(self.verified_refusals.items())
-        ]
+        report["verified_refusals"] = verified_refusals(self.cube)
         return report
+
+
+def verified_refusals(cube: LogCube) -> list[dict[str, Any]]:
+    """Verified crawlers' 4xx/5xx by bot, robots.txt or not, status and minute, from the cube
+    (so every engine gives them): the SLO module attributes each to a protection, and a
+    maintenance window needs the minute."""
+    counts: Counter[tuple[str, bool, int, int]] = Counter()
+    for (minute, bot, verdict, status, section), cell in cube.traffic.items():
+        if verdict == VERIFIED and bot != HUMAN and status >= 400:
+            counts[(bot, section == ROBOTS_SECTION, status, minute)] += cell.requests
+    return [
+        {"bot": b, "robots_txt": r, "status": st, "minute": m, "count": n}
+        for (b, r, st, m), n in sorted(counts.items())
+    ]
 
 
 def report_from_cube(
