@@ -12,10 +12,7 @@ logs. The Spark half skips locally without Java or pyspark, and fails under `.ci
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -312,53 +309,6 @@ def test_cli_reads_a_quoted_glob_of_rotated_gzip_logs(cli, fixtures, tmp_path):
     )
     bad = cli("logs", str(logs), "--engine", "bigquery")
     assert bad.code == 2 and "--engine must be one of" in bad.stderr
-
-
-def _spark_ready() -> str | None:
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed (pip install 'seoaudit-crawl[spark]')"
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        return "Java is not installed (apt-get install default-jre-headless)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def spark_required() -> None:
-    reason = _spark_ready()
-    if reason:
-        if os.environ.get("SEOAUDIT_REQUIRE_SPARK") == "1":
-            pytest.fail(f"SEOAUDIT_REQUIRE_SPARK=1 but {reason}")
-        pytest.skip(reason)
-
-
-@pytest.mark.timeout(600)
-def test_spark_local_report_equals_the_python_readers_on_every_fixture(
-    spark_required, fixtures, tmp_path
-):
-    """One Spark session, every fixture: Spark's report is the Python reader's, field for field.
-
-    Fixtures read with the same options go in one run (each file's format is still detected
-    on its own): a Spark job costs seconds in local mode, and DuckDB is compared per fixture."""
-    groups: dict[str, tuple[list[str], dict[str, Any]]] = {}
-    for paths, options in fixtures.values():
-        group = groups.setdefault(json.dumps(options, sort_keys=True), ([], options))
-        group[0].extend(paths)
-    for key, (paths, options) in groups.items():
-        _assert_same(
-            _report(paths, "spark", **options), _report(paths, "python", **options), f"spark: {key}"
-        )
-    jsonl = fixtures["cloudflare logpush json"][0][0]
-    parquet = _parquet_from(jsonl, tmp_path / "lake.parquet")
-    got = _report([parquet], "spark", preset="cloudflare")
-    want = _report([parquet], "duckdb", preset="cloudflare")
-    _assert_same(got, want, "spark parquet")
-    lake = tmp_path / "lake" / "date=2026-11-01"
-    lake.mkdir(parents=True)
-    shutil.copy(parquet, lake / "part-0.parquet")
-    shutil.copy(parquet, lake / "part-1.parquet")
-    # a log-lake URI (file:// here; s3a:// or gs:// on a cluster) goes to Spark by itself
-    uri = analyse(["file://" + str(lake) + "/"], Verifier(load_registry()), preset="cloudflare")
-    assert uri["engine"]["name"] == "spark" and uri["requests"] == 2 * want["requests"]
 
 
 ISSUE_17_SAMPLES = Path(__file__).parent / "data" / "logs"

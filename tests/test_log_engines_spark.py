@@ -1,0 +1,69 @@
+"""Spark local mode gives the Python reader's report on every fixture of
+tests/test_log_engines.py (its own file, so the suite's workers run it beside the DuckDB
+tests: a Spark session costs most of a minute on 2 cores). Skips without Java or pyspark;
+under .ci/run (SEOAUDIT_REQUIRE_SPARK=1) that is a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+from typing import Any
+
+import pytest
+
+from seoaudit.logs.engines import analyse
+from seoaudit.logs.verify import Verifier
+from seoaudit.registry import load_registry
+from tests.test_log_engines import _assert_same, _parquet_from, _report, fixtures  # noqa: F401 (a fixture)
+
+
+def _spark_ready() -> str | None:
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install 'seoaudit-crawl[spark]')"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "Java is not installed (apt-get install default-jre-headless)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def spark_required() -> None:
+    reason = _spark_ready()
+    if reason:
+        if os.environ.get("SEOAUDIT_REQUIRE_SPARK") == "1":
+            pytest.fail(f"SEOAUDIT_REQUIRE_SPARK=1 but {reason}")
+        pytest.skip(reason)
+
+
+@pytest.mark.timeout(600)
+def test_spark_local_report_equals_the_python_readers_on_every_fixture(
+    spark_required,
+    fixtures,  # noqa: F811 (the pytest fixture imported above)
+    tmp_path,
+):
+    """One Spark session, every fixture: Spark's report is the Python reader's, field for field.
+
+    Fixtures read with the same options go in one run (each file's format is still detected
+    on its own): a Spark job costs seconds in local mode, and DuckDB is compared per fixture."""
+    groups: dict[str, tuple[list[str], dict[str, Any]]] = {}
+    for paths, options in fixtures.values():
+        group = groups.setdefault(json.dumps(options, sort_keys=True), ([], options))
+        group[0].extend(paths)
+    for key, (paths, options) in groups.items():
+        _assert_same(
+            _report(paths, "spark", **options), _report(paths, "python", **options), f"spark: {key}"
+        )
+    jsonl = fixtures["cloudflare logpush json"][0][0]
+    parquet = _parquet_from(jsonl, tmp_path / "lake.parquet")
+    got = _report([parquet], "spark", preset="cloudflare")
+    want = _report([parquet], "duckdb", preset="cloudflare")
+    _assert_same(got, want, "spark parquet")
+    lake = tmp_path / "lake" / "date=2026-11-01"
+    lake.mkdir(parents=True)
+    shutil.copy(parquet, lake / "part-0.parquet")
+    shutil.copy(parquet, lake / "part-1.parquet")
+    # a log-lake URI (file:// here; s3a:// or gs:// on a cluster) goes to Spark by itself
+    uri = analyse(["file://" + str(lake) + "/"], Verifier(load_registry()), preset="cloudflare")
+    assert uri["engine"]["name"] == "spark" and uri["requests"] == 2 * want["requests"]
