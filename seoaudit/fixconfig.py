@@ -309,16 +309,29 @@ map "$verified_crawler:$uri" $rate_limit_key {{
 limit_req_zone $rate_limit_key zone=per_client:10m rate={RATE};
 """
 
-NGINX_SERVER_LIMIT = f"""\
-# over the limit: 429 + Retry-After, which crawlers honour (not 403)
-limit_req zone=per_client burst={BURST} nodelay;
+
+def _nginx_limit_429(comment: str, zone: str, burst: int, location: str, message: str) -> str:
+    """The server-side half of a limiter: over the zone's rate, 429 + Retry-After (which
+    crawlers honour by slowing down), never 403."""
+    return f"""\
+# {comment}
+limit_req zone={zone} burst={burst} nodelay;
 limit_req_status 429;
-error_page 429 @too_many_requests;
-location @too_many_requests {{
+error_page 429 @{location};
+location @{location} {{
     add_header Retry-After {RETRY_AFTER_S} always;
-    return 429 "Too many requests: retry after {RETRY_AFTER_S} s\\n";
+    return 429 "{message}: retry after {RETRY_AFTER_S} s\\n";
 }}
 """
+
+
+NGINX_SERVER_LIMIT = _nginx_limit_429(
+    "over the limit: 429 + Retry-After, which crawlers honour (not 403)",
+    "per_client",
+    BURST,
+    "too_many_requests",
+    "Too many requests",
+)
 
 NGINX_SERVER_BLOCK = """\
 # replaces the user-agent test of your bot rule
@@ -344,29 +357,16 @@ def _nginx(bot: str | None, *, block: bool) -> list[ConfigSnippet]:
         )
     else:
         stops = f"Only the verified ranges skip the limit; {STILL_LIMITED}."
-    return [
-        ConfigSnippet(
-            target="nginx",
-            owner="infra",
-            title=f"nginx: let {who} through"
-            + ("" if block else " the rate limit")
-            + "; 429 + Retry-After for load",
-            where="nginx, in the http {} block",
-            language="nginx",
-            context="http",
-            code=http,
-        ),
-        ConfigSnippet(
-            target="nginx",
-            owner="infra",
-            title="nginx: apply it in the site",
-            where="nginx, in the server {} block of the site",
-            language="nginx",
-            context="server",
-            code=server,
-            still_stops=stops,
-        ),
-    ]
+    return _nginx_pair(
+        f"nginx: let {who} through"
+        + ("" if block else " the rate limit")
+        + "; 429 + Retry-After for load",
+        "nginx: apply it in the site",
+        "nginx, in the server {} block of the site",
+        http,
+        server,
+        stops,
+    )
 
 
 def _modsecurity(bot: str | None) -> ConfigSnippet:
@@ -599,6 +599,33 @@ def _rate_limit(bot: str | None, vendor: str | None, server: str | None) -> list
     return []
 
 
+def _nginx_pair(
+    http_title: str, server_title: str, server_where: str, http: str, server: str, stops: str
+) -> list[ConfigSnippet]:
+    """An nginx fix in its two halves: maps and zones in http {}, the rule in server {}."""
+    return [
+        ConfigSnippet(
+            target="nginx",
+            owner="infra",
+            title=http_title,
+            where="nginx, in the http {} block",
+            language="nginx",
+            context="http",
+            code=http,
+        ),
+        ConfigSnippet(
+            target="nginx",
+            owner="infra",
+            title=server_title,
+            where=server_where,
+            language="nginx",
+            context="server",
+            code=server,
+            still_stops=stops,
+        ),
+    ]
+
+
 def _exempt_file(path: str, vendor: str | None, server: str | None) -> list[ConfigSnippet]:
     if vendor == "Cloudflare":
         return [_cloudflare_file(path)]
@@ -645,43 +672,28 @@ limit_req_zone $crawler_budget_key zone=crawler_budget:1m rate={rate};
     )
     server = (
         NGINX_SERVER_BLOCK
-        + f"""
-# over the crawler budget: 429 + Retry-After, which crawlers honour by slowing down
-limit_req zone=crawler_budget burst={burst} nodelay;
-limit_req_status 429;
-error_page 429 @crawler_budget_spent;
-location @crawler_budget_spent {{
-    add_header Retry-After {RETRY_AFTER_S} always;
-    return 429 "Crawl budget spent: retry after {RETRY_AFTER_S} s\\n";
-}}
-"""
+        + "\n"
+        + _nginx_limit_429(
+            "over the crawler budget: 429 + Retry-After, which crawlers honour by slowing down",
+            "crawler_budget",
+            burst,
+            "crawler_budget_spent",
+            "Crawl budget spent",
+        )
     )
     stops = (
         f"Verified crawlers together get at most {rate} (burst {burst}) and 429 with "
         f"Retry-After: {RETRY_AFTER_S} above it, never 403; bot-like agents from any other "
         "address, requests that only claim to be a crawler included, still get 403."
     )
-    return [
-        ConfigSnippet(
-            target="nginx",
-            owner="infra",
-            title=f"nginx: verified crawlers share a {rate} budget; the rest of the bot rule stays",
-            where="nginx, in the http {} block",
-            language="nginx",
-            context="http",
-            code=http,
-        ),
-        ConfigSnippet(
-            target="nginx",
-            owner="infra",
-            title="nginx: apply the crawler budget in the site",
-            where="nginx, in the server {} block of the site (replaces the bot rule)",
-            language="nginx",
-            context="server",
-            code=server,
-            still_stops=stops,
-        ),
-    ]
+    return _nginx_pair(
+        f"nginx: verified crawlers share a {rate} budget; the rest of the bot rule stays",
+        "nginx: apply the crawler budget in the site",
+        "nginx, in the server {} block of the site (replaces the bot rule)",
+        http,
+        server,
+        stops,
+    )
 
 
 def _aws_budget(rate_rps: float) -> ConfigSnippet:
