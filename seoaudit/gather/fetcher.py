@@ -272,9 +272,7 @@ class Fetcher:
             verify=settings.verify_tls,
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         )
-        _lean_pool(transport)
-        if not settings.private_ok:
-            _guard_connections(transport, settings.public_peers)
+        _audit_pool(transport, None if settings.private_ok else settings.public_peers)
         self._client = httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,
@@ -829,49 +827,6 @@ def _decoder_for(encoding: str) -> Decoder | None:
 PRIVATE_PEER = "refused at connect: "
 
 
-class _PeerGuard(httpcore.AsyncNetworkBackend):
-    """Checks the address a connection actually reached, not the one DNS promised earlier.
-
-    The pre-flight check resolves the host and refuses private answers, but the connection
-    resolves again: a DNS server that answers public first and private a moment later (DNS
-    rebinding) would slip through. Here the socket's real peer is checked before a single
-    byte is sent."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkBackend, public_peers: frozenset[str]) -> None:
-        self._inner = inner
-        self._public_peers = public_peers
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.AsyncNetworkStream:
-        stream = await self._inner.connect_tcp(
-            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
-        )
-        peer = stream.get_extra_info("server_addr")
-        address = str(peer[0]) if peer else ""
-        if (
-            address
-            and is_private_address(address)
-            and f"{address}:{peer[1]}" not in self._public_peers
-        ):
-            await stream.aclose()
-            raise httpcore.ConnectError(
-                f"{PRIVATE_PEER}{host} connected to the non-public address {address}"
-            )
-        return stream
-
-    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("unix sockets are never used by the auditor")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
 class _LeanPool(httpcore.AsyncConnectionPool):
     """httpcore's pool with its request-to-connection assignment in linear time.
 
@@ -939,9 +894,19 @@ class _LeanStream(httpcore.AsyncNetworkStream):
         return self._inner.get_extra_info(info)
 
 
-class _LeanBackend(httpcore.AsyncNetworkBackend):
-    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+class _AuditBackend(httpcore.AsyncNetworkBackend):
+    """Every connection the auditor opens: its stream made lean (``_LeanStream``), and, from
+    a public start, the address it actually reached checked before a single byte is sent.
+
+    The pre-flight check resolves the host and refuses private answers, but the connection
+    resolves again: a DNS server that answers public first and private a moment later (DNS
+    rebinding) would slip through; the socket's real peer cannot."""
+
+    def __init__(
+        self, inner: httpcore.AsyncNetworkBackend, public_peers: frozenset[str] | None
+    ) -> None:
         self._inner = inner
+        self._public_peers = public_peers  # None: private addresses are allowed this run
 
     async def connect_tcp(
         self,
@@ -954,6 +919,18 @@ class _LeanBackend(httpcore.AsyncNetworkBackend):
         stream = await self._inner.connect_tcp(
             host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
         )
+        if self._public_peers is not None:
+            peer = stream.get_extra_info("server_addr")
+            address = str(peer[0]) if peer else ""
+            if (
+                address
+                and is_private_address(address)
+                and f"{address}:{peer[1]}" not in self._public_peers
+            ):
+                await stream.aclose()
+                raise httpcore.ConnectError(
+                    f"{PRIVATE_PEER}{host} connected to the non-public address {address}"
+                )
         return _LeanStream(stream)
 
     async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
@@ -963,15 +940,10 @@ class _LeanBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def _lean_pool(transport: httpx.AsyncHTTPTransport) -> None:
+def _audit_pool(transport: httpx.AsyncHTTPTransport, public_peers: frozenset[str] | None) -> None:
     pool = transport._pool  # httpx keeps its httpcore pool here (pinned in requirements.lock)
     pool.__class__ = _LeanPool
-    pool._network_backend = _LeanBackend(pool._network_backend)
-
-
-def _guard_connections(transport: httpx.AsyncHTTPTransport, public_peers: frozenset[str]) -> None:
-    pool = transport._pool  # httpx keeps its httpcore pool here (pinned in requirements.lock)
-    pool._network_backend = _PeerGuard(pool._network_backend, public_peers)
+    pool._network_backend = _AuditBackend(pool._network_backend, public_peers)
 
 
 def classify_http_error(exc: BaseException) -> ErrorInfo:
