@@ -23,6 +23,9 @@ from seoaudit.logs.verify import HUMAN, OTHER_BOT, SPOOFED, VERIFIED, Verifier, 
 from seoaudit.robots_txt.matching import pattern_regex
 
 MAX_SAMPLES = 10
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+_MINUTE = dt.timedelta(minutes=1)
 MAX_MALFORMED_SAMPLES = 5
 CONFLICT_STATUSES = (401, 403, 429)
 
@@ -38,8 +41,22 @@ def conflict_kind(status: int) -> str | None:
     return None
 
 
+def time_key(when: dt.datetime) -> tuple[int, int]:
+    """(epoch µs, written UTC offset in minutes): the order every engine sorts times by, so
+    equal instants written with different offsets still have one first and one last."""
+    offset = when.utcoffset()
+    return (
+        (when - _EPOCH) // _MICROSECOND,
+        offset // _MINUTE if offset is not None else 0,
+    )
+
+
 @dataclass
 class ConflictStats:
+    """One (bot, kind) conflict: counts, the earliest and latest time, and the earliest
+    requests as samples. Ordered by time, never by position in the log, so every engine
+    (and any split of the input) gives the same answer."""
+
     bot: str
     kind: str
     count: int = 0
@@ -47,6 +64,28 @@ class ConflictStats:
     first: str = ""
     last: str = ""
     samples: list[dict[str, Any]] = field(default_factory=list)  # url, time, status, ip
+    first_key: tuple[int, int] | None = None
+    last_key: tuple[int, int] | None = None
+    ranked: list[tuple[Any, ...]] = field(default_factory=list)  # (key, url, status, ip, stamp)
+
+    def add(
+        self, key: tuple[int, int], stamp: str, url: str, status: int, ip: str, count: int = 1
+    ) -> None:
+        self.count += count
+        self.statuses[status] += count
+        if self.first_key is None or key < self.first_key:
+            self.first_key, self.first = key, stamp
+        if self.last_key is None or key > self.last_key:
+            self.last_key, self.last = key, stamp
+        self.ranked.extend([(key, url, status, ip, stamp)] * min(count, MAX_SAMPLES))
+        if len(self.ranked) > 4 * MAX_SAMPLES:
+            self.ranked = sorted(self.ranked)[:MAX_SAMPLES]
+
+    def finish(self) -> None:
+        self.samples = [
+            {"url": url, "time": stamp, "status": status, "ip": ip}
+            for _, url, status, ip, stamp in sorted(self.ranked)[:MAX_SAMPLES]
+        ]
 
 
 @dataclass
@@ -61,18 +100,20 @@ class LogAnalysis:
     malformed_samples: list[dict[str, Any]] = field(default_factory=list)
     first: dt.datetime | None = None
     last: dt.datetime | None = None
-    addresses: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    # requests per address of each crawler group (never of browsers: visitors' addresses
+    # stay out of reports); the report names the busiest
+    addresses: dict[tuple[str, str], Counter[str]] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )
     conflicts: dict[tuple[str, str], ConflictStats] = field(default_factory=dict)
     visited_must_index: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     files: list[str] = field(default_factory=list)
 
     def feed(self, items: Iterable[LogRecord | Malformed], name: str, info: ReadInfo) -> None:
         self.files.append(name)
-        identify = self.verifier.identify
-        cube, conflicts, addresses = self.cube, self.conflicts, self.addresses
-        required, sections = self.required, self.sections
+        cube = self.cube
         timings: Counter[str] = Counter()
-        must_index = [(p, re.compile(pattern_regex(p), re.DOTALL).match) for p in self.must_index]
+        must_index = self.must_index_matchers()
         for item in items:
             cube.lines += 1
             if isinstance(item, Malformed):
@@ -82,56 +123,68 @@ class LogAnalysis:
                         {"file": name, "line": item.line_no, "text": item.text}
                     )
                 continue
-            record = item
-            when = record.time
-            if self.first is None or when < self.first:
-                self.first = when
-            if self.last is None or when > self.last:
-                self.last = when
-            minute = int(when.timestamp()) // 60
-            identity = identify(record.user_agent, record.ip)
-            bot, verdict = identity.bot_id, identity.verdict
-            if record.origin_us is not None:
-                timings[record.timing] += 1
-            cube.add(
-                minute,
-                bot,
-                verdict,
-                record.status,
-                section_of(record.path, sections),
-                record.bytes_sent,
-                record.origin_us,
-            )
-            seen = addresses[(bot, verdict)]
-            if len(seen) < MAX_SAMPLES * 10:
-                seen.add(record.ip)
-            if bot == HUMAN or verdict != VERIFIED:
-                continue
-            kind = conflict_kind(record.status)
-            if kind is not None:
-                if record.path.split("?", 1)[0] == "/robots.txt":
-                    kind = "robots_txt_" + kind
-                key = (bot, kind)
-                conflict = conflicts.get(key)
-                if conflict is None:
-                    conflict = conflicts[key] = ConflictStats(bot, kind)
-                conflict.count += 1
-                conflict.statuses[record.status] += 1
-                stamp = when.isoformat()
-                conflict.first = conflict.first or stamp
-                conflict.last = stamp
-                if len(conflict.samples) < MAX_SAMPLES:
-                    conflict.samples.append({"url": record.path, "time": stamp,
-                                             "status": record.status, "ip": record.ip})  # fmt: skip
-            if must_index and bot in required and 200 <= record.status < 400:
-                path = record.path
-                for pattern, match in must_index:
-                    if match(path):
-                        self.visited_must_index[pattern].add(bot)
+            self.add_record(item, timings, must_index)
         cube.formats[name] = f"{info.format} ({info.preset})" if info.preset else info.format
         cube.timing_fields[name] = timings.most_common(1)[0][0] if timings else ""
 
+    def must_index_matchers(self) -> list[tuple[str, Any]]:
+        return [(p, re.compile(pattern_regex(p), re.DOTALL).match) for p in self.must_index]
+
+    def add_record(
+        self,
+        record: LogRecord,
+        timings: Counter[str],
+        must_index: list[tuple[str, Any]],
+        weight: int = 1,
+    ) -> None:
+        """Count one parsed request (`weight` identical ones: the engines hand over the few
+        lines their SQL leaves to this reader, each distinct text once)."""
+        when = record.time
+        first = self.first
+        if first is None or when < first or (when == first and time_key(when) < time_key(first)):
+            self.first = when
+        last = self.last
+        if last is None or when > last or (when == last and time_key(when) > time_key(last)):
+            self.last = when
+        minute = int(when.timestamp()) // 60
+        identity = self.verifier.identify(record.user_agent, record.ip)
+        bot, verdict = identity.bot_id, identity.verdict
+        if record.origin_us is not None:
+            timings[record.timing] += weight
+        self.cube.add(
+            minute,
+            bot,
+            verdict,
+            record.status,
+            section_of(record.path, self.sections),
+            record.bytes_sent * weight,
+            record.origin_us,
+            weight,
+        )
+        if bot == HUMAN:
+            return
+        self.addresses[(bot, verdict)][record.ip] += weight
+        if verdict != VERIFIED:
+            return
+        kind = conflict_kind(record.status)
+        if kind is not None:
+            if record.path.split("?", 1)[0] == "/robots.txt":
+                kind = "robots_txt_" + kind
+            conflict = self.conflicts.get((bot, kind))
+            if conflict is None:
+                conflict = self.conflicts[(bot, kind)] = ConflictStats(bot, kind)
+            conflict.add(
+                time_key(when), when.isoformat(), record.path, record.status, record.ip, weight
+            )
+        if must_index and bot in self.required and 200 <= record.status < 400:
+            path = record.path
+            for pattern, match in must_index:
+                if match(path):
+                    self.visited_must_index[pattern].add(bot)
+
     def finish(self) -> dict[str, Any]:
+        for conflict in self.conflicts.values():
+            conflict.finish()
         report = report_from_cube(
             self.cube,
             files=self.files,
@@ -147,6 +200,14 @@ class LogAnalysis:
         )
         report["verified_refusals"] = verified_refusals(self.cube)
         return report
+
+
+def busiest(counts: Counter[str] | None) -> list[str]:
+    """The addresses with the most requests (ties by address), busiest first."""
+    if not counts:
+        return []
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [address for address, _ in ranked[:MAX_SAMPLES]]
 
 
 def verified_refusals(cube: LogCube) -> list[dict[str, Any]]:
@@ -170,7 +231,7 @@ def report_from_cube(
     first: dt.datetime | None,
     last: dt.datetime | None,
     conflicts: list[ConflictStats],
-    addresses: dict[tuple[str, str], set[str]],
+    addresses: dict[tuple[str, str], Counter[str]],
     malformed_samples: list[dict[str, Any]],
     must_index: tuple[str, ...],
     required: tuple[str, ...],
@@ -217,7 +278,7 @@ def report_from_cube(
                 "peak_rpm": max(stats["minutes"].values(), default=0),
                 "statuses": {str(k): v for k, v in sorted(stats["statuses"].items())},
                 "robots_txt_statuses": {str(k): v for k, v in sorted(stats["robots"].items())},
-                "sample_addresses": sorted(addresses.get((bot, verdict), ()))[:MAX_SAMPLES],
+                "sample_addresses": busiest(addresses.get((bot, verdict))),
             }
         )
     crawler = [b for b in bots if b["bot"] != HUMAN]

@@ -94,23 +94,25 @@ class LogCube:
         section: str,
         size: int,
         time_us: int | None,
+        count: int = 1,
     ) -> None:
+        """`count` identical requests of `size` bytes in all (each `time_us` long)."""
         plain = (minute, bot, verdict, status, section)
         cell = self.traffic.get(plain)  # type: ignore[call-overload]
         if cell is None:  # stored under a TrafficKey, found again by equal plain tuples
             cell = self.traffic[TrafficKey._make(plain)] = TrafficCell()
-        cell.requests += 1
+        cell.requests += count
         cell.bytes += size
         if time_us is not None:
-            cell.timed += 1
-            cell.time_us += time_us
+            cell.timed += count
+            cell.time_us += time_us * count
             audience = OTHER if bot == HUMAN_BOT else CRAWLER
             key = (minute, audience, latency_bucket_ms(time_us))
             latency = self.latency
             if key in latency:
-                latency[key] += 1  # type: ignore[index]
+                latency[key] += count  # type: ignore[index]
             else:
-                latency[LatencyKey._make(key)] = 1
+                latency[LatencyKey._make(key)] = count
 
     def merge(self, other: LogCube) -> None:
         for key, cell in other.traffic.items():

@@ -10,15 +10,33 @@ builds the report, so every engine's report has one shape and one rounding.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from seoaudit.logs.analyse import MAX_MALFORMED_SAMPLES, MAX_SAMPLES, ConflictStats, LogAnalysis
+from seoaudit.logs.analyse import (
+    MAX_MALFORMED_SAMPLES,
+    MAX_SAMPLES,
+    ConflictStats,
+    LogAnalysis,
+    conflict_kind,
+    time_key,
+)
 from seoaudit.logs.cube import TrafficKey
 from seoaudit.logs.engines import queries as q
+from seoaudit.logs.parse import LogRecord, open_log
 from seoaudit.logs.verify import Verifier
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class FastFile:
+    """A file read without line order: where it is and the Python reader's line parser."""
+
+    path: str
+    parse: Callable[[str], LogRecord | None]
 
 
 class Backend(Protocol):
@@ -39,24 +57,26 @@ def to_datetime(epoch_us: int, tz_min: int) -> dt.datetime:
     return (_EPOCH + dt.timedelta(microseconds=epoch_us)).astimezone(tz)
 
 
+def _fields(value: Any) -> tuple[Any, ...]:
+    """A struct as a tuple: DuckDB gives dicts, Spark gives Rows."""
+    return tuple(value.values()) if isinstance(value, dict) else tuple(value)
+
+
 def fill_analysis(
     backend: Backend,
     analysis: LogAnalysis,
     names: list[str],
     formats: dict[str, str] | None = None,
+    fast_files: dict[int, FastFile] | None = None,
 ) -> LogAnalysis:
-    """Everything `LogAnalysis.feed` would have counted, from `parsed` on the backend."""
+    """Everything `LogAnalysis.feed` would have counted, from `grouped` on the backend.
+
+    `fast_files` are the files a fast reader read without line order: the lines it left as
+    'odd' are parsed here by the Python reader's own parser (so they count exactly as it
+    counts them), and their malformed lines are found again by text for line numbers."""
     verifier: Verifier = analysis.verifier
     formats = formats or {}
     analysis.files.extend(names)
-    agents = [row[0] for row in backend.query(q.DISTINCT_AGENTS)]
-    # a backend that classified while loading stores the bot in `ua` (narrower rows)
-    classify = (lambda bot: bot) if getattr(backend, "stores_bots", False) else verifier.bot_for
-    backend.register(
-        "ua_bot",
-        [("ua", "VARCHAR"), ("bot", "VARCHAR")],
-        [(ua, classify(ua)) for ua in agents],
-    )
     claims = []
     for bot, ip in backend.query(q.CLAIMS):
         claims.append((bot, ip, verifier.verify_claim(bot, ip).verdict))
@@ -66,7 +86,7 @@ def fill_analysis(
 
     cube = analysis.cube
     requests = 0
-    for kind, count, _size in backend.query(q.TOTALS):
+    for kind, count in backend.query(q.TOTALS):
         if kind == "ok":
             requests = int(count)
         elif kind == "bad":
@@ -75,12 +95,17 @@ def fill_analysis(
     for plan_name, kind in formats.items():
         cube.formats[plan_name] = kind
         cube.timing_fields[plan_name] = ""  # the engines do not read origin time yet
-    _malformed_samples(backend, analysis, names)
+    fast_files = fast_files or {}
+    odd_bad = _odd_lines(backend, analysis, fast_files)
+    _malformed_samples(backend, analysis, names, fast_files, odd_bad)
     if requests == 0:
         return analysis
-    (first,) = backend.query(q.FIRST_SEEN)
-    (last,) = backend.query(q.LAST_SEEN)
-    analysis.first, analysis.last = to_datetime(*first), to_datetime(*last)
+    ((first_e, first_z, last_e, last_z),) = backend.query(q.WINDOW)
+    first, last = to_datetime(first_e, first_z), to_datetime(last_e, last_z)
+    if analysis.first is None or time_key(first) < time_key(analysis.first):
+        analysis.first = first
+    if analysis.last is None or time_key(last) > time_key(analysis.last):
+        analysis.last = last
 
     for bot, verdict, minute, status, robots, count, size in backend.query(q.CUBE):
         cell = cube.traffic[
@@ -88,28 +113,29 @@ def fill_analysis(
         ]
         cell.requests += int(count)
         cell.bytes += int(size or 0)
-    for bot, verdict, ip in backend.query(q.FIRST_ADDRESSES.format(limit=MAX_SAMPLES * 10)):
-        analysis.addresses[(bot, verdict)].add(ip)
+    for bot, verdict, ip, count in backend.query(q.ADDRESSES):
+        analysis.addresses[(bot, verdict)][ip] += int(count)
 
-    for bot, kind, status, count in backend.query(q.CONFLICT_STATUSES):
-        conflict = analysis.conflicts.setdefault((bot, kind), ConflictStats(bot, kind))
+    for row in backend.query(q.CONFLICTS):
+        bot, robots, status, ip, count, fe, fz, le, lz, samples = row
+        status = int(status)
+        kind = ("robots_txt_" if robots else "") + (conflict_kind(status) or "")
+        conflict = analysis.conflicts.get((bot, kind))
+        if conflict is None:
+            conflict = analysis.conflicts[(bot, kind)] = ConflictStats(bot, kind)
         conflict.count += int(count)
-        conflict.statuses[int(status)] += int(count)
-    samples: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-    for bot, kind, first_rank, last_rank, epoch_us, tz_min, path, status, ip in backend.query(
-        q.CONFLICT_SAMPLES.format(limit=MAX_SAMPLES)
-    ):
-        conflict = analysis.conflicts[(bot, kind)]
-        stamp = to_datetime(epoch_us, tz_min).isoformat()
-        if first_rank == 1:
-            conflict.first = stamp
-        if last_rank == 1:
-            conflict.last = stamp
-        if first_rank <= MAX_SAMPLES:
-            sample = {"url": path, "time": stamp, "status": int(status), "ip": ip}
-            samples[(bot, kind)].append((int(first_rank), sample))
-    for key, ranked in samples.items():
-        analysis.conflicts[key].samples = [s for _, s in sorted(ranked, key=lambda r: r[0])]
+        conflict.statuses[status] += int(count)
+        first_key, last_key = (int(fe), int(fz)), (int(le), int(lz))
+        if conflict.first_key is None or first_key < conflict.first_key:
+            conflict.first_key, conflict.first = first_key, to_datetime(*first_key).isoformat()
+        if conflict.last_key is None or last_key > conflict.last_key:
+            conflict.last_key, conflict.last = last_key, to_datetime(*last_key).isoformat()
+        for sample in sorted(_fields(s) for s in samples or ())[:MAX_SAMPLES]:
+            epoch_us, tz_min, path = sample
+            conflict.ranked.append(
+                ((int(epoch_us), int(tz_min)), path, status, ip,
+                 to_datetime(epoch_us, tz_min).isoformat())
+            )  # fmt: skip
 
     query = q.must_index_query(analysis.must_index, analysis.required)
     if query:
@@ -120,15 +146,75 @@ def fill_analysis(
     return analysis
 
 
-def _malformed_samples(backend: Backend, analysis: LogAnalysis, names: list[str]) -> None:
+def _odd_lines(
+    backend: Backend, analysis: LogAnalysis, fast_files: dict[int, FastFile]
+) -> dict[int, set[str]]:
+    """Count the lines a fast reader handed over, parsed by the Python reader's own parser;
+    the malformed ones' texts per file come back for the line-number scan."""
+    if not fast_files:
+        return {}
+    bad: dict[int, set[str]] = defaultdict(set)
+    timings: Counter[str] = Counter()
+    must_index = analysis.must_index_matchers()
+    for file_idx, text, count in backend.query(q.ODD_LINES):
+        count = int(count)
+        parse = fast_files[int(file_idx)].parse
+        for line in text.split("\n"):  # a reader may hand blank lines over with the next
+            if not line.strip():
+                continue
+            record = parse(line)
+            analysis.cube.lines += count
+            if record is None:
+                analysis.cube.malformed += count
+                bad[int(file_idx)].add(line)
+            else:
+                analysis.add_record(record, timings, must_index, count)
+    return bad
+
+
+def _malformed_samples(
+    backend: Backend,
+    analysis: LogAnalysis,
+    names: list[str],
+    fast_files: dict[int, FastFile],
+    odd_bad: dict[int, set[str]],
+) -> None:
+    """The first malformed lines in file and line order, with their line numbers: from the
+    stored line order where the engine kept one, else by reading the file again up to them
+    (they are found by text: a CLF or JSON line is malformed or not by its text alone)."""
     if not analysis.cube.malformed:
         return
-    first = backend.query(q.MALFORMED_FIRST.format(limit=MAX_MALFORMED_SAMPLES))
-    backend.register(
-        "samples", [("file_idx", "BIGINT"), ("seq", "BIGINT")], [(f, s) for f, s, _ in first]
-    )
-    numbers = {(int(f), int(s)): int(n) for f, s, n in backend.query(q.LINE_NUMBERS)}
-    for file_idx, seq, text in first:
-        analysis.malformed_samples.append(
-            {"file": names[int(file_idx)], "line": numbers[(int(file_idx), int(seq))], "text": text}
+    found: list[tuple[int, int, str]] = []
+    stored = [
+        (int(f), int(s), t)
+        for f, s, t in backend.query(q.MALFORMED_FIRST.format(limit=MAX_MALFORMED_SAMPLES))
+    ]
+    if stored:
+        backend.register(
+            "samples", [("file_idx", "BIGINT"), ("seq", "BIGINT")], [(f, s) for f, s, _ in stored]
         )
+        numbers = {(int(f), int(s)): int(n) for f, s, n in backend.query(q.LINE_NUMBERS)}
+        found = [(f, numbers[(f, s)], t) for f, s, t in stored]
+    for file_idx in sorted(odd_bad):
+        if len([1 for f, _, _ in found if f < file_idx]) >= MAX_MALFORMED_SAMPLES:
+            break
+        found.extend(
+            (file_idx, number, text[:200])
+            for number, text in find_lines(fast_files[file_idx].path, odd_bad[file_idx])
+        )
+    for file_idx, number, text in sorted(found)[:MAX_MALFORMED_SAMPLES]:
+        analysis.malformed_samples.append({"file": names[file_idx], "line": number, "text": text})
+
+
+def find_lines(path: str, texts: set[str]) -> list[tuple[int, str]]:
+    """The first few lines of `path` whose text is in `texts`, numbered as the Python reader
+    numbers them; stops as soon as it has enough."""
+    hits: list[tuple[int, str]] = []
+    with open_log(path) as stream:
+        for number, line in enumerate(stream, 1):
+            text = line.rstrip("\r\n")
+            if text in texts:
+                hits.append((number, text))
+                if len(hits) >= MAX_MALFORMED_SAMPLES:
+                    break
+    return hits

@@ -12,15 +12,28 @@ import json
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import duckdb
 
-from seoaudit.logs.analyse import LogAnalysis
-from seoaudit.logs.engines.assemble import fill_analysis
-from seoaudit.logs.engines.sql import PARSED_COLUMNS, parse_select
-from seoaudit.logs.parse import LogFormatError
+from seoaudit.logs.analyse import MAX_SAMPLES, LogAnalysis
+from seoaudit.logs.engines.assemble import FastFile, fill_analysis
+from seoaudit.logs.engines.queries import grouped_select
+from seoaudit.logs.engines.sql import (
+    _WS,
+    HUMAN_SQL,
+    PARSED_COLUMNS,
+    VALID_STATUS,
+    clf_csv_columns,
+    clf_fast_grouped,
+    fast_to_grouped,
+    lit,
+    parse_select,
+    seconds_select,
+)
+from seoaudit.logs.parse import LogFormatError, LogRecord, open_log, parse_clf
 
 DEFAULT_MEMORY_LIMIT = "600MB"  # peak RSS stays under 1 GB at 20M lines (bench/logs_bench.py)
 _TYPES = {"VARCHAR": "VARCHAR", "BIGINT": "BIGINT"}
@@ -28,9 +41,18 @@ _TYPES = {"VARCHAR": "VARCHAR", "BIGINT": "BIGINT"}
 
 class DuckBackend:
     name = "duckdb"
-    stores_bots = False
 
-    def __init__(self, *, memory_limit: str | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+        must_index: tuple[str, ...] = (),
+        required: tuple[str, ...] = (),
+    ) -> None:
+        self.must_index, self.required = must_index, required
+        self._grouped = self._fast_groups = False
+        self._fast_plans: list[tuple[Any, int, str]] = []
         self.spill = tempfile.mkdtemp(prefix="seoaudit-duckdb-")
         # a database file in the spill directory, not :memory:: table data in an in-memory
         # database cannot be evicted, so 20M parsed lines would hit the memory limit
@@ -71,39 +93,159 @@ class DuckBackend:
             )
             self.con.execute(f"INSERT INTO {name} SELECT {unnest}", lists)
 
-    def load(self, plans: list[Any], classify: Callable[[str], str] | None = None) -> None:
-        """Parse every file into `parsed_rows`. With `classify`, a first cheap pass takes each
-        file's distinct user-agents and the rows keep the bot instead of the agent: a tenth
-        of the width to hold (and spill) at 20M lines."""
-        columns = [c for c in PARSED_COLUMNS if c != "seq"]
-        self.stores_bots = classify is not None
+    def load(self, plans: list[Any], classify: Callable[[str], str]) -> dict[int, FastFile]:
+        """Aggregate every file into `grouped`; the files read without line order come back.
+
+        Combined and common files take the fast path: DuckDB's CSV reader splits each line
+        at its quotes, in parallel, and one aggregating pass makes the file's groups; no
+        parsed line is stored, and no line is read twice. User-agents seen in the first
+        lines are classified before the pass; rows with any other user-agent keep it (and
+        their address) in the group until it is classified after the pass. Lines the
+        checks cannot vouch for are grouped by text for the Python reader. A file the CSV
+        reader gives up on (mixed line breaks, say) is read by the full parse instead.
+        Other formats are parsed into `parsed_rows`, which keeps line order."""
+        fast: dict[int, FastFile] = {}
         known: dict[str, str] = {}
+        rows: list[Any] = []
         for plan in plans:
-            source = self._source(plan)
-            select = parse_select(plan.kind, plan.mapping, source, self._headers(plan, source))
             try:
-                if classify is None:
-                    picked = ", ".join(columns)
-                    self.con.execute(
-                        f"INSERT INTO parsed_rows SELECT {plan.index} AS file_idx, {picked} "
-                        f"FROM ({select}) AS parsed_file"
-                    )
-                    continue
-                agents = self.con.execute(
-                    f"SELECT DISTINCT ua FROM ({select}) AS a WHERE status_kind = 'ok'"
-                ).fetchall()
-                fresh = [(ua, classify(ua)) for (ua,) in agents if ua not in known]
-                known.update(fresh)
-                self.register(
-                    "agent_bots", [("ua", "VARCHAR"), ("bot", "VARCHAR")], list(known.items())
-                )
-                picked = ", ".join("m.bot AS ua" if c == "ua" else f"p.{c}" for c in columns)
-                self.con.execute(
-                    f"INSERT INTO parsed_rows SELECT {plan.index} AS file_idx, {picked} "
-                    f"FROM ({select}) AS p LEFT JOIN agent_bots AS m ON p.ua = m.ua"
-                )
+                if plan.kind in ("combined", "common") and self._load_fast(plan, classify, known):
+                    fast[plan.index] = FastFile(plan.item.path, fast_parser(plan.kind))
+                else:
+                    rows.append(plan)
             except duckdb.Error as exc:
                 raise LogFormatError(f"{plan.item.path}: {str(exc).splitlines()[0]}") from exc
+        if fast:
+            for file_idx in self._finish_fast(classify, known):
+                del fast[file_idx]
+                rows.append(plans[file_idx])
+        for plan in sorted(rows, key=lambda p: p.index):
+            try:
+                self._load_rows(plan, classify, known)
+            except duckdb.Error as exc:
+                raise LogFormatError(f"{plan.item.path}: {str(exc).splitlines()[0]}") from exc
+        if rows:
+            self._insert_grouped(
+                grouped_select(
+                    "parsed",
+                    samples=MAX_SAMPLES,
+                    must_index=self.must_index,
+                    required=self.required,
+                    bots_stored=True,
+                )
+            )
+        return fast
+
+    def _classify(
+        self, agents: list[str], classify: Callable[[str], str], known: dict[str, str]
+    ) -> None:
+        known.update((ua, classify(ua)) for ua in agents if ua not in known)
+        self.register("ua_bot", [("ua", "VARCHAR"), ("bot", "VARCHAR")], list(known.items()))
+
+    def _insert_grouped(self, select: str) -> None:
+        if self._grouped:
+            self.con.execute(f"INSERT INTO grouped BY NAME {select}")
+        else:
+            self.con.execute(f"CREATE TABLE grouped AS {select}")
+            self._grouped = True
+
+    def _reader(self, plan: Any, columns: list[str], rejects: str) -> str:
+        spec = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
+        compression = {"gzip": "gzip", "zstd": "zstd"}.get(plan.item.compression, "none")
+        # `"` is the delimiter and nothing is quoted, so the columns are exactly the pieces
+        # of the line split at its quotes; a line with another count of pieces is a reject,
+        # kept with its text in `rejects`
+        return (
+            f"read_csv({json.dumps(plan.item.path)}, columns={{{spec}}}, delim='\"', quote='', "
+            "escape='', header=false, auto_detect=false, strict_mode=true, null_padding=false, "
+            "nullstr='\x02\x03', ignore_errors=true, store_rejects=true, "
+            f"rejects_table='{rejects}', rejects_scan='{rejects}_scan', "
+            f"compression='{compression}', max_line_size=16777216)"
+        )
+
+    def _load_fast(self, plan: Any, classify: Callable[[str], str], known: dict[str, str]) -> bool:
+        pieces, agents = first_lines(plan.item.path)
+        self._classify(agents, classify, known)
+        rejects = f"rejects_{plan.index}"
+        select = clf_fast_grouped(
+            self._reader(plan, clf_csv_columns(plan.kind, pieces), rejects), plan.kind, pieces,
+            plan.index,
+            samples=MAX_SAMPLES, must_index=self.must_index, required=self.required,
+        )  # fmt: skip
+        self.con.execute("SET preserve_insertion_order = false")  # groups have no order
+        try:
+            if self._fast_groups:
+                self.con.execute(f"INSERT INTO fast_groups BY NAME {select}")
+            else:
+                self.con.execute(f"CREATE TABLE fast_groups AS {select}")
+                self._fast_groups = True
+        except duckdb.InvalidInputException:
+            if self._fast_groups:
+                self.con.execute(f"DELETE FROM fast_groups WHERE file_idx = {plan.index}")
+            return False  # the CSV reader gave up on this file: the full parse reads it
+        finally:
+            self.con.execute("SET preserve_insertion_order = true")  # `rowid` is line order
+        self.con.execute(
+            "INSERT INTO fast_groups (file_idx, kind, text, n) "
+            f"SELECT {plan.index}, 'odd', line_text, count(*) FROM (SELECT line, "
+            f"any_value(csv_line) AS line_text FROM {rejects} GROUP BY line) AS r GROUP BY line_text"
+        )
+        return True
+
+    def _finish_fast(self, classify: Callable[[str], str], known: dict[str, str]) -> list[int]:
+        """Classify the user-agents first seen in the pass and resolve the time texts.
+        Files with an impossible time (31 Feb) or status (`2000`) in a group the checks
+        passed are dropped here and come back for the full parse: no server writes them."""
+        late = [
+            ua
+            for (ua,) in self.con.execute(
+                "SELECT DISTINCT ua FROM fast_groups WHERE kind = 'ok' AND bot IS NULL"
+            ).fetchall()
+        ]
+        if late:
+            self._classify(late, classify, known)
+            self.con.execute(
+                f"UPDATE fast_groups SET bot = u.bot, ip = CASE WHEN u.bot = {lit(HUMAN_SQL)} "
+                "THEN NULL ELSE fast_groups.ip END FROM ua_bot AS u "
+                "WHERE fast_groups.kind = 'ok' AND fast_groups.bot IS NULL AND fast_groups.ua = u.ua"
+            )
+        self.con.execute(f"CREATE TABLE seconds AS {seconds_select()}")
+        refused = [
+            int(f)
+            for (f,) in self.con.execute(
+                "SELECT DISTINCT g.file_idx FROM fast_groups AS g LEFT JOIN seconds AS s "
+                "ON s.ct = g.ct WHERE g.kind = 'ok' AND NOT (COALESCE(s.t_valid, FALSE) "
+                f"AND {VALID_STATUS.format('g.status_text')})"
+            ).fetchall()
+        ]
+        # `\\S+`: an address with whitespace is refused by the reader (checked per address)
+        refused += [
+            int(f)
+            for (f,) in self.con.execute(
+                "SELECT DISTINCT file_idx FROM fast_groups WHERE kind = 'ok' AND ip IS NOT NULL "
+                f"AND regexp_matches(ip, '[{_WS}]')"
+            ).fetchall()
+        ]
+        for file_idx in sorted(set(refused)):
+            self.con.execute(f"DELETE FROM fast_groups WHERE file_idx = {file_idx}")
+        self._insert_grouped(fast_to_grouped(len(self.must_index) if self.required else 0))
+        return sorted(set(refused))
+
+    def _load_rows(self, plan: Any, classify: Callable[[str], str], known: dict[str, str]) -> None:
+        """The full parse into `parsed_rows`, with each user-agent's bot in `ua` (a tenth of
+        the width to hold, and spill, at 20M lines)."""
+        columns = [c for c in PARSED_COLUMNS if c != "seq"]
+        source = self._source(plan)
+        select = parse_select(plan.kind, plan.mapping, source, self._headers(plan, source))
+        agents = self.con.execute(
+            f"SELECT DISTINCT ua FROM ({select}) AS a WHERE status_kind = 'ok'"
+        ).fetchall()
+        self._classify([ua for (ua,) in agents], classify, known)
+        picked = ", ".join("m.bot AS ua" if c == "ua" else f"p.{c}" for c in columns)
+        self.con.execute(
+            f"INSERT INTO parsed_rows SELECT {plan.index} AS file_idx, {picked} "
+            f"FROM ({select}) AS p LEFT JOIN ua_bot AS m ON p.ua = m.ua"
+        )
 
     def _source(self, plan: Any) -> str:
         path = json.dumps(plan.item.path)
@@ -136,14 +278,52 @@ class DuckBackend:
         shutil.rmtree(self.spill, ignore_errors=True)
 
 
+def first_lines(path: str, lines: int = 20_000) -> tuple[int, list[str]]:
+    """From the first lines: how many pieces they split into at their quotes, most often
+    (seven for combined, more where fields are logged after the user-agent), and the
+    user-agents they carry as the reader reads them (a busy log's few agents are almost all
+    there; the others are classified after the pass)."""
+    counts: Counter[int] = Counter()
+    agents: set[str] = set()
+    with open_log(path) as stream:
+        for number, line in enumerate(stream):
+            if number >= lines:
+                break
+            text = line.rstrip("\r\n")
+            record = parse_clf(text)
+            if record is not None:
+                counts[text.count('"') + 1] += 1
+                agents.add(record.user_agent)
+    return (counts.most_common(1)[0][0] if counts else 7), sorted(agents)
+
+
+def fast_parser(kind: str) -> Callable[[str], LogRecord | None]:
+    """The Python reader's parser for the lines the fast path hands over. The engines do
+    not read origin time, so neither does this (a few timed lines would be a wrong sample)."""
+
+    def parse(text: str) -> LogRecord | None:
+        record = parse_clf(text)
+        if record is not None:
+            record.origin_us, record.timing = None, ""
+        return record
+
+    return parse
+
+
 def run_duckdb(
     plans: list[Any], analysis: LogAnalysis, *, memory_limit: str | None = None
 ) -> LogAnalysis:
-    backend = DuckBackend(memory_limit=memory_limit)
+    backend = DuckBackend(
+        memory_limit=memory_limit, must_index=analysis.must_index, required=analysis.required
+    )
     try:
-        backend.load(plans, analysis.verifier.bot_for)
+        fast = backend.load(plans, analysis.verifier.bot_for)
         return fill_analysis(
-            backend, analysis, [p.item.name for p in plans], {p.item.name: p.label for p in plans}
+            backend,
+            analysis,
+            [p.item.name for p in plans],
+            {p.item.name: p.label for p in plans},
+            fast,
         )
     finally:
         backend.close()

@@ -1,70 +1,121 @@
-"""The aggregation, once: SQL over `parsed`, `ua_bot` and `claims`, run by any engine.
+"""The aggregation, once: SQL over `parsed` and `ua_bot`, then over the `grouped` it makes.
 
 Every query is DuckDB-dialect text; `seoaudit.logs.engines.sql.dialect` transpiles it for
-Spark. The results are small (per bot × verdict × minute × status, a few samples), and
-`assemble.py` turns them into the same `LogAnalysis` the Python reader fills.
+Spark. The one big query is `grouped_select`: every request line once, grouped per file ×
+kind × bot × address (crawlers only) × minute × status × robots.txt, with the counts, the
+earliest and latest time, conflict samples and must-index visits of each group. Nothing
+after it reads a line again: the verdicts (from the distinct (bot, address) pairs, decided
+in Python) join the small `grouped` table, and `assemble.py` fills the `LogAnalysis` the
+Python reader fills. No figure depends on the order of lines (samples are the earliest by
+time), so a parallel reader that does not keep line order gives the same report.
 """
 
 from __future__ import annotations
 
-from seoaudit.logs.engines.sql import HUMAN_SQL, OTHER_SQL, lit
+from seoaudit.logs.engines.sql import HUMAN_SQL, OTHER_SQL, like_pattern, lit
+
+CONFLICT_STATUS = "(status IN (401, 403, 429) OR status >= 500)"
+ROBOTS = "(path = '/robots.txt' OR starts_with(path, '/robots.txt?'))"
+
+
+def smallest(expr: str, n: int, where: str, dialect: str) -> str:
+    """The `n` smallest values of `expr` where `where` holds, as a list (Spark: all of them,
+    sorted; the caller keeps `n`)."""
+    if dialect == "spark":
+        return f"list_sort(list({expr}) FILTER (WHERE {where}))"
+    return f"min({expr}, {n}) FILTER (WHERE {where})"
+
+
+def grouped_select(
+    source: str,
+    *,
+    samples: int,
+    must_index: tuple[str, ...] = (),
+    required: tuple[str, ...] = (),
+    dialect: str = "duckdb",
+    bots_stored: bool = False,
+) -> str:
+    """`source` (the columns of `parsed`: file_idx, status_kind, epoch_us, tz_min, ip, path,
+    status, bytes, ua, bad_text) joined with `ua_bot` → the `grouped` rows.
+
+    Kind 'odd' rows (lines a fast reader left to the Python reader) are grouped by their
+    text; 'bad' rows only counted. With `bots_stored`, `ua` already holds each row's bot."""
+    bot = "q.ua" if bots_stored else "u.bot"
+    join = "" if bots_stored else " LEFT JOIN ua_bot AS u ON q.ua = u.ua"
+    crawler = f"{bot} NOT IN ({lit(HUMAN_SQL)}, {lit(OTHER_SQL)})"
+    ok = "q.status_kind = 'ok'"
+    flags = "".join(
+        f", max(CASE WHEN q.path LIKE {lit(like_pattern(p))} ESCAPE '\\' THEN 1 ELSE 0 END) "
+        f"FILTER (WHERE {ok} AND {bot} IN ({', '.join(lit(b) for b in required)}) "
+        f"AND q.status >= 200 AND q.status < 400) AS m{i}"
+        for i, p in enumerate(must_index if required else ())
+    )
+    sample = smallest(
+        "struct_pack(e := q.epoch_us, z := q.tz_min, p := q.path)",
+        samples,
+        f"{ok} AND {crawler} AND {CONFLICT_STATUS.replace('status', 'q.status')}",
+        dialect,
+    )
+    return (
+        f"SELECT q.file_idx AS file_idx, q.status_kind AS kind, {bot} AS bot, "
+        f"CASE WHEN {ok} AND {bot} <> {lit(HUMAN_SQL)} THEN q.ip END AS ip, "
+        "q.epoch_us // 60000000 AS minute, q.status AS status, "
+        f"{ROBOTS.replace('path', 'q.path')} AS robots, "
+        "CASE WHEN q.status_kind = 'odd' THEN q.bad_text END AS text, "
+        "count(*) AS n, sum(q.bytes) AS b, "
+        "min(struct_pack(e := q.epoch_us, z := q.tz_min)) AS first_key, "
+        "max(struct_pack(e := q.epoch_us, z := q.tz_min)) AS last_key, "
+        f"{sample} AS samples{flags} "
+        f"FROM {source} AS q{join} WHERE q.status_kind <> 'skip' "
+        f"GROUP BY q.file_idx, q.status_kind, {bot}, "
+        f"CASE WHEN {ok} AND {bot} <> {lit(HUMAN_SQL)} THEN q.ip END, q.epoch_us // 60000000, "
+        f"q.status, {ROBOTS.replace('path', 'q.path')}, "
+        "CASE WHEN q.status_kind = 'odd' THEN q.bad_text END"
+    )
+
 
 DISTINCT_AGENTS = "SELECT DISTINCT ua FROM parsed WHERE status_kind = 'ok'"
 
 CLAIMS = (
-    "SELECT DISTINCT u.bot, q.ip FROM parsed AS q JOIN ua_bot AS u ON q.ua = u.ua "
-    f"WHERE q.status_kind = 'ok' AND u.bot NOT IN ({lit(HUMAN_SQL)}, {lit(OTHER_SQL)})"
+    "SELECT DISTINCT bot, ip FROM grouped WHERE kind = 'ok' "
+    f"AND bot NOT IN ({lit(HUMAN_SQL)}, {lit(OTHER_SQL)})"
 )
 
-GOOD = (
-    "SELECT q.file_idx, q.seq, q.epoch_us, q.tz_min, q.ip, q.path, q.status, q.bytes, u.bot, "
-    f"CASE WHEN u.bot = {lit(HUMAN_SQL)} THEN '' WHEN u.bot = {lit(OTHER_SQL)} THEN 'unverifiable' "
-    "ELSE c.verdict END AS verdict, split_part(q.path, '?', 1) = '/robots.txt' AS robots "
-    "FROM parsed AS q JOIN ua_bot AS u ON q.ua = u.ua "
-    "LEFT JOIN claims AS c ON c.bot = u.bot AND c.ip = q.ip WHERE q.status_kind = 'ok'"
+# `grouped` with each crawler group's verdict
+_VERDICTS = (
+    f"SELECT g.*, CASE WHEN g.bot = {lit(HUMAN_SQL)} THEN '' "
+    f"WHEN g.bot = {lit(OTHER_SQL)} THEN 'unverifiable' ELSE c.verdict END AS verdict "
+    "FROM grouped AS g LEFT JOIN claims AS c ON c.bot = g.bot AND c.ip = g.ip "
+    "WHERE g.kind = 'ok'"
 )
 
-TOTALS = (
-    "SELECT status_kind, count(*) AS n, sum(bytes) AS b FROM parsed "
-    "WHERE status_kind <> 'skip' GROUP BY status_kind"
+TOTALS = "SELECT kind, sum(n) AS n FROM grouped WHERE kind IN ('ok', 'bad') GROUP BY kind"
+
+ODD_LINES = (
+    "SELECT file_idx, text, sum(n) AS n FROM grouped WHERE kind = 'odd' "
+    "GROUP BY file_idx, text ORDER BY file_idx, text"
 )
 
-# the cube: everything per-group and per-minute is a sum over it
 CUBE = (
-    "SELECT bot, verdict, epoch_us // 60000000 AS minute, status, robots, count(*) AS n, "
-    f"sum(bytes) AS b FROM ({GOOD}) AS g GROUP BY bot, verdict, epoch_us // 60000000, status, robots"
+    "SELECT bot, verdict, minute, status, robots, sum(n) AS n, sum(b) AS b "
+    f"FROM ({_VERDICTS}) AS v GROUP BY bot, verdict, minute, status, robots"
 )
 
-FIRST_SEEN = f"SELECT epoch_us, tz_min FROM ({GOOD}) AS g ORDER BY epoch_us, file_idx, seq LIMIT 1"
-LAST_SEEN = (
-    f"SELECT epoch_us, tz_min FROM ({GOOD}) AS g ORDER BY epoch_us DESC, file_idx, seq LIMIT 1"
+WINDOW = (
+    "SELECT f.e, f.z, l.e, l.z FROM (SELECT min(first_key) AS f, max(last_key) AS l "
+    "FROM grouped WHERE kind = 'ok') AS w"
 )
 
-# the first `limit` distinct addresses of each (bot, verdict), in log order
-FIRST_ADDRESSES = (
-    "SELECT bot, verdict, ip FROM (SELECT bot, verdict, ip, row_number() OVER "
-    "(PARTITION BY bot, verdict ORDER BY file_idx, s) AS rank_in_group FROM ("
-    "SELECT bot, verdict, ip, file_idx, s, row_number() OVER "
-    "(PARTITION BY bot, verdict, ip ORDER BY file_idx, s) AS first_of_ip FROM ("
-    f"SELECT bot, verdict, ip, file_idx, min(seq) AS s FROM ({GOOD}) AS g "
-    "GROUP BY bot, verdict, ip, file_idx) AS f) AS f2 WHERE first_of_ip = 1) AS f3 "
-    "WHERE rank_in_group <= {limit}"
+# requests per address of each crawler group (the report names the busiest, once the
+# lines left to the Python reader are counted too)
+ADDRESSES = (
+    f"SELECT bot, verdict, ip, sum(n) AS n FROM ({_VERDICTS}) AS v "
+    f"WHERE bot <> {lit(HUMAN_SQL)} GROUP BY bot, verdict, ip"
 )
 
-_CONFLICTS = (
-    "SELECT bot, CASE WHEN robots THEN 'robots_txt_' ELSE '' END || CASE WHEN status IN (401, 403) "
-    "THEN 'blocked' WHEN status = 429 THEN 'rate_limited' ELSE 'server_error' END AS kind, "
-    f"status, file_idx, seq, epoch_us, tz_min, path, ip FROM ({GOOD}) AS g "
-    "WHERE verdict = 'verified' AND (status IN (401, 403, 429) OR status >= 500)"
-)
-CONFLICT_STATUSES = (
-    f"SELECT bot, kind, status, count(*) AS n FROM ({_CONFLICTS}) AS k GROUP BY bot, kind, status"
-)
-CONFLICT_SAMPLES = (
-    "SELECT bot, kind, first_rank, last_rank, epoch_us, tz_min, path, status, ip FROM ("
-    "SELECT *, row_number() OVER (PARTITION BY bot, kind ORDER BY file_idx, seq) AS first_rank, "
-    "row_number() OVER (PARTITION BY bot, kind ORDER BY file_idx DESC, seq DESC) AS last_rank "
-    f"FROM ({_CONFLICTS}) AS k) AS r WHERE first_rank <= {{limit}} OR last_rank = 1"
+CONFLICTS = (
+    "SELECT bot, robots, status, ip, n, first_key.e, first_key.z, last_key.e, last_key.z, "
+    f"samples FROM ({_VERDICTS}) AS v WHERE verdict = 'verified' AND {CONFLICT_STATUS}"
 )
 
 MALFORMED_FIRST = (
@@ -78,24 +129,9 @@ LINE_NUMBERS = (
 )
 
 
-def like_pattern(pattern: str) -> str:
-    """A robots-style must_index pattern (`*` wildcard, `$` end) as a LIKE pattern."""
-    anchored = pattern.endswith("$")
-    body = pattern[:-1] if anchored else pattern
-    escaped = body.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
-    return escaped if anchored else escaped + "%"
-
-
 def must_index_query(patterns: tuple[str, ...], required: tuple[str, ...]) -> str | None:
     """Per required bot: 1 where a verified 2xx/3xx request matched each pattern."""
     if not patterns or not required:
         return None
-    columns = ", ".join(
-        f"max(CASE WHEN path LIKE {lit(like_pattern(p))} ESCAPE '\\' THEN 1 ELSE 0 END) AS m{i}"
-        for i, p in enumerate(patterns)
-    )
-    bots = ", ".join(lit(b) for b in required)
-    return (
-        f"SELECT bot, {columns} FROM ({GOOD}) AS g WHERE verdict = 'verified' AND bot IN ({bots}) "
-        "AND status >= 200 AND status < 400 GROUP BY bot"
-    )
+    columns = ", ".join(f"max(m{i}) AS m{i}" for i in range(len(patterns)))
+    return f"SELECT bot, {columns} FROM ({_VERDICTS}) AS v WHERE verdict = 'verified' GROUP BY bot"

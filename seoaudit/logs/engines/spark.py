@@ -13,11 +13,13 @@ A local file whose first bytes say otherwise is refused with a clear error.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from seoaudit.errors import UsageError
-from seoaudit.logs.analyse import LogAnalysis
+from seoaudit.logs.analyse import MAX_SAMPLES, LogAnalysis
 from seoaudit.logs.engines.assemble import fill_analysis
+from seoaudit.logs.engines.queries import DISTINCT_AGENTS, grouped_select
 from seoaudit.logs.engines.sql import PARSED_COLUMNS, parse_select, to_spark
 
 _SUFFIX = {"gzip": (".gz",), "zstd": (".zst", ".zstd")}
@@ -62,7 +64,14 @@ class SparkBackend:
         schema = StructType([StructField(c, kinds[t]) for c, t in columns])
         self.spark.createDataFrame(rows, schema).createOrReplaceTempView(name)
 
-    def load(self, plans: list[Any]) -> None:
+    def load(
+        self,
+        plans: list[Any],
+        classify: Callable[[str], str],
+        must_index: tuple[str, ...] = (),
+        required: tuple[str, ...] = (),
+    ) -> None:
+        """Parse every input into `parsed` (kept on disk), then aggregate it into `grouped`."""
         from pyspark.sql import functions as F
 
         frames = []
@@ -103,6 +112,16 @@ class SparkBackend:
         parsed = parsed.persist(StorageLevel.DISK_ONLY)  # read a few times; never on the heap
         self._cached.append(parsed)
         parsed.createOrReplaceTempView("parsed")
+        agents = [row[0] for row in self.query(DISTINCT_AGENTS)]
+        self.register(
+            "ua_bot", [("ua", "VARCHAR"), ("bot", "VARCHAR")], [(ua, classify(ua)) for ua in agents]
+        )
+        select = grouped_select(
+            "parsed", samples=MAX_SAMPLES, must_index=must_index, required=required, dialect="spark"
+        )
+        grouped = self.spark.sql(to_spark(select)).persist(StorageLevel.DISK_ONLY)
+        self._cached.append(grouped)
+        grouped.createOrReplaceTempView("grouped")
 
     def close(self) -> None:
         for frame in self._cached:
@@ -112,7 +131,7 @@ class SparkBackend:
 def run_spark(plans: list[Any], analysis: LogAnalysis, *, master: str | None = None) -> LogAnalysis:
     backend = SparkBackend(master)
     try:
-        backend.load(plans)
+        backend.load(plans, analysis.verifier.bot_for, analysis.must_index, analysis.required)
         return fill_analysis(
             backend, analysis, [p.item.name for p in plans], {p.item.name: p.label for p in plans}
         )

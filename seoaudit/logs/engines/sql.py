@@ -443,3 +443,149 @@ def w3c_select(source: str, headers: list[tuple[int, str]]) -> str:
         f"{decoded} AS ua, CASE WHEN NOT {skip} AND NOT {good} THEN substr(line, 1, 200) END AS bad_text "
         f"FROM ({fields}) AS w1"
     )
+
+
+def clf_csv_columns(kind: str, pieces: int = 7) -> list[str]:
+    """The pieces of a combined (or common) line split at its quotes, as DuckDB's CSV reader
+    splits them with `"` as the delimiter and no quoting (a quote never joins two lines).
+    `pieces` past the seventh are fields logged after the user-agent (nginx's
+    `"$http_x_forwarded_for"`, say)."""
+    if kind == "common":
+        return ["head", "req", "mid"]
+    return ["head", "req", "mid", "ref", "sep", "ua", "tail"] + [
+        f"x{i}" for i in range(8, max(pieces, 7) + 1)
+    ]
+
+
+def clf_fast_grouped(
+    source: str,
+    kind: str,
+    pieces: int,
+    file_idx: int,
+    *,
+    samples: int,
+    must_index: tuple[str, ...] = (),
+    required: tuple[str, ...] = (),
+) -> str:
+    """One aggregating pass over quote-split combined/common rows (DuckDB only): per kind ×
+    bot × (user-agent where not yet classified) × address (crawlers) × minute of the written
+    time × status × robots.txt: counts, bytes, earliest/latest time text, conflict samples,
+    must-index visits. Rows the checks do not vouch for are 'odd', grouped by their text.
+
+    The checks accept a row only where the reader's regex captures exactly these pieces: no
+    backslash in a quoted field, `ip ident user [time] ` as the head with single spaces and
+    no other whitespace in the first three fields, a time of the usual 26 characters with
+    whole seconds 00-59, a status and a byte count (digits or `-`) alone between single
+    spaces, one space between the quoted fields, nothing glued to the last quote. Statuses
+    and the minute part of times are checked once per distinct value afterwards
+    (`fast_to_grouped`): a busy log repeats each of them millions of times. Per-row work is
+    cheap string tests; a regex runs only on the rare unusual head."""
+    columns = clf_csv_columns(kind, pieces)
+    ns = f"[^ {_WS}]"
+    # `ip - - [time] ` by string tests (whitespace in a crawler's address is checked once per
+    # address afterwards; no server writes it in a browser's); any other head (a user name,
+    # a host name) by the reader's own `\\S+ \\S+ \\S+ \\[`. Whole seconds 00-59 either way.
+    usual_head = (
+        "(strpos(head, ' ') = hl - 33 AND substr(head, hl - 33, 6) = ' - - [' "
+        "AND ends_with(head, '] '))"
+    )
+    any_head = "^" + f"{ns}+ " * 3 + r"\[.{26}\] $"
+    if kind == "common":
+        bytes_text, ua, mid_rx = "substr(c.mid, 6)", "''", r"^ [0-9]{3} ([0-9]{1,18}|-)$"
+    else:
+        bytes_text, ua = "substr(c.mid, 6, length(c.mid) - 6)", "c.ua"
+        mid_rx = r"^ [0-9]{3} ([0-9]{1,18}|-) $"
+    checks = [
+        f"CASE WHEN {usual_head} THEN TRUE ELSE regexp_matches(head, {lit(any_head)}) END",
+        f"regexp_matches(mid, {lit(mid_rx)})",
+        "NOT contains(request, '\\')",
+    ]
+    if kind != "common":
+        ends = "tail = '' OR " if len(columns) == 7 else ""
+        checks += [
+            "sep = ' '",
+            "NOT contains(ref, '\\')",
+            "NOT contains(agent, '\\')",
+            f"({ends}substr(tail, 1, 1) = ' ' OR regexp_matches(substr(tail, 1, 1), '[{_WS}]'))",
+        ]
+    passed = ", ".join(f"c.{n} AS {n}" for n in columns if n not in ("req", "ua"))
+    split = (
+        f"SELECT {passed}, c.req AS request, {ua} AS agent, u.bot AS bot, "
+        "length(c.head) AS hl, split_part(c.head, ' ', 1) AS ip, "
+        f"substr(c.mid, 2, 3) AS status_text, {bytes_text} AS bytes_text "
+        f"FROM {source} AS c LEFT JOIN ua_bot AS u ON u.ua = {ua}"
+    )
+    cut = f"SELECT *, substr(head, hl - 27, 26) AS ct FROM ({split}) AS r0"
+    rows = f"SELECT *, ({' AND '.join(checks)}) AS fast, {file_idx} AS file_idx FROM ({cut}) AS r1"
+    line = " || '\"' || ".join({"req": "request", "ua": "agent"}.get(n, n) for n in columns)
+    path = _path_of("request")
+    robots = (
+        "CASE WHEN contains(request, '/robots.txt') THEN "
+        f"({path} = '/robots.txt' OR starts_with({path}, '/robots.txt?')) ELSE FALSE END"
+    )
+    status = "TRY_CAST(status_text AS BIGINT)"
+    unsure = f"(bot IS NULL OR bot NOT IN ({lit(HUMAN_SQL)}, {lit(OTHER_SQL)}))"
+    conflict = f"({status} IN (401, 403, 429) OR {status} >= 500)"
+    required_bots = ", ".join(lit(b) for b in required)
+    flags = "".join(
+        f", max(CASE WHEN fast AND (bot IS NULL OR bot IN ({required_bots})) "
+        f"AND {status} >= 200 AND {status} < 400 AND {path} LIKE {lit(like_pattern(p))} "
+        "ESCAPE '\\' THEN 1 ELSE 0 END) AS m" + str(i)
+        for i, p in enumerate(must_index if required else ())
+    )
+    keys = [
+        "file_idx",
+        "CASE WHEN fast THEN 'ok' ELSE 'odd' END AS kind",
+        "CASE WHEN fast THEN bot END AS bot",
+        "CASE WHEN fast AND bot IS NULL THEN agent END AS ua",
+        f"CASE WHEN fast AND (bot IS NULL OR bot <> {lit(HUMAN_SQL)}) THEN ip END AS ip",
+        "CASE WHEN fast THEN ct END AS ct",
+        "CASE WHEN fast THEN status_text END AS status_text",
+        f"CASE WHEN fast THEN {robots} END AS robots",
+        f"CASE WHEN NOT fast THEN {line} END AS text",
+    ]
+    return (
+        f"SELECT {', '.join(keys)}, count(*) AS n, "
+        "sum(CASE WHEN fast AND bytes_text <> '-' THEN CAST(bytes_text AS BIGINT) ELSE 0 END) AS b, "
+        f"min(CASE WHEN fast AND {unsure} AND {conflict} THEN {path} END, {samples}) "
+        f"AS samples{flags} "
+        f"FROM ({rows}) AS r GROUP BY ALL"
+    )
+
+
+def fast_to_grouped(flags: int) -> str:
+    """`fast_groups` (times and statuses as text) in the shape of `grouped`: each time text
+    is resolved once in `seconds`. Only the groups whose time and status the reader accepts."""
+    at = "struct_pack(e := s.t_us, z := CAST(s.t_tz AS INTEGER))"
+    columns = "".join(f", g.m{i}" for i in range(flags))
+    return (
+        "SELECT g.file_idx, g.kind, g.bot, g.ip, s.t_us // 60000000 AS minute, "
+        "CAST(g.status_text AS BIGINT) AS status, g.robots, g.text, g.n, g.b, "
+        f"{at} AS first_key, {at} AS last_key, list_transform(g.samples, lambda p: "
+        "struct_pack(e := s.t_us, z := CAST(s.t_tz AS INTEGER), p := p)) "
+        f"AS samples{columns} FROM fast_groups AS g LEFT JOIN seconds AS s ON s.ct = g.ct "
+        f"WHERE g.kind <> 'ok' OR (s.t_valid AND {VALID_STATUS.format('g.status_text')})"
+    )
+
+
+# `\d{{3}}` of the reader's regex, for a status field (ASCII digits only, as documented)
+VALID_STATUS = "regexp_full_match({}, '[0-9]{{3}}')"
+
+
+def seconds_select() -> str:
+    """Each distinct time text of `fast_groups` → whether the reader accepts it (no `]`
+    inside the brackets, and its time rules) and its instant."""
+    stage = clf_time_stage(
+        "ct", "(SELECT DISTINCT ct FROM fast_groups WHERE kind = 'ok') AS k", "ct"
+    )
+    return (
+        f"SELECT ct, t_valid AND NOT contains(ct, ']') AS t_valid, t_us, t_tz FROM ({stage}) AS s"
+    )
+
+
+def like_pattern(pattern: str) -> str:
+    """A robots-style must_index pattern (`*` wildcard, `$` end) as a LIKE pattern."""
+    anchored = pattern.endswith("$")
+    body = pattern[:-1] if anchored else pattern
+    escaped = body.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
+    return escaped if anchored else escaped + "%"
