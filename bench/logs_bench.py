@@ -9,11 +9,14 @@ every 50 ms for peak RSS (the tree's sum: Spark's JVM counts) and CPU time; wait
 the CPU time of the child and the children it reaped, and the larger of the two is printed.
 Lines per second are lines over wall time. Any failed run prints FAILED and the bench exits
 non-zero; a tool that is not installed is a failure too (pass --skip NAME to leave it out).
+After each size the issue's targets are checked against that size's figures (met/MISSED;
+a miss exits 1), and the DuckDB and Spark reports are compared with the Python reader's.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -137,12 +140,14 @@ def main() -> int:
         "| tool | log lines | lines/s (wall) | CPU s | lines per CPU-second | wall s | peak RSS MB |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
-    failed = []
+    failed: list[str] = []
+    targets: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         for size in sizes:
             log = out / f"access-{size}.log"
             write_log(log, size)
+            rates: dict[str, tuple[float, float]] = {}
             for name, argv in tools(log, out).items():
                 if any(skip in name for skip in args.skip):
                     continue
@@ -156,13 +161,54 @@ def main() -> int:
                     print(f"| {name} | {size:,} | FAILED: {exc} | | | | |")
                     failed.append(name)
                     continue
+                rates[name] = (size / wall, rss)
                 print(f"| {name} | {size:,} | {size / wall:,.0f} | {cpu:.1f} | {size / cpu:,.0f} | "
                       f"{wall:.1f} | {rss:,.0f} |", flush=True)  # fmt: skip
+            targets += _targets(size, rates, out)
             log.unlink()
+    if targets:
+        print("\nTargets (issue 19, in this run):")
+        for line in targets:
+            print(f"- {line}")
     if failed:
         print(f"FAILED: {', '.join(failed)}")
         return 1
-    return 0
+    return 1 if any(line.startswith("MISSED") for line in targets) else 0
+
+
+def _targets(size: int, rates: dict[str, tuple[float, float]], out: Path) -> list[str]:
+    """The issue's targets for the DuckDB engine at this size, from this run's figures only,
+    and whether every engine's report equals the Python reader's."""
+    lines = []
+    duck = rates.get("seoaudit logs --engine duckdb")
+    if duck is None:
+        return lines
+    for peer in ("seoaudit logs --engine python", "goaccess"):
+        if peer in rates:
+            ratio = duck[0] / rates[peer][0]
+            verdict = "met" if ratio >= 10 else "MISSED"
+            lines.append(f"{verdict}: {size:,} lines: DuckDB reads {ratio:.1f}x the lines per "
+                         f"second of {peer.split(' --engine ')[-1]} (>= 10x)")  # fmt: skip
+    verdict = "met" if duck[1] < 1000 else "MISSED"
+    lines.append(f"{verdict}: {size:,} lines: DuckDB peak RSS {duck[1]:,.0f} MB (< 1,000 MB)")
+    want = _report(out / "python.json")
+    for engine in ("duckdb", "spark"):
+        got = _report(out / f"{engine}.json")
+        if want is not None and got is not None:
+            same = "met" if got == want else "MISSED"
+            lines.append(f"{same}: {size:,} lines: the {engine} report equals the Python reader's")
+    return lines
+
+
+def _report(path: Path) -> dict | None:
+    """A report without what is meant to differ between engines (which ran, how long)."""
+    if not path.exists():
+        return None
+    report = json.loads(path.read_text())
+    for key in ("engine", "safety", "timing_fields"):
+        report.pop(key, None)
+    path.unlink()
+    return report
 
 
 if __name__ == "__main__":

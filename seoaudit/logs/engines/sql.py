@@ -523,13 +523,13 @@ def clf_fast_grouped(
         "CASE WHEN contains(request, '/robots.txt') THEN "
         f"({path} = '/robots.txt' OR starts_with({path}, '/robots.txt?')) ELSE FALSE END"
     )
-    status = "TRY_CAST(status_text AS BIGINT)"
+    # statuses compared as text: three digits or the group is refused afterwards
     unsure = f"(bot IS NULL OR bot NOT IN ({lit(HUMAN_SQL)}, {lit(OTHER_SQL)}))"
-    conflict = f"({status} IN (401, 403, 429) OR {status} >= 500)"
+    conflict = "(status_text IN ('401', '403', '429') OR status_text >= '500')"
     required_bots = ", ".join(lit(b) for b in required)
     flags = "".join(
         f", max(CASE WHEN fast AND (bot IS NULL OR bot IN ({required_bots})) "
-        f"AND {status} >= 200 AND {status} < 400 AND {path} LIKE {lit(like_pattern(p))} "
+        f"AND status_text BETWEEN '200' AND '399' AND {path} LIKE {lit(like_pattern(p))} "
         "ESCAPE '\\' THEN 1 ELSE 0 END) AS m" + str(i)
         for i, p in enumerate(must_index if required else ())
     )
