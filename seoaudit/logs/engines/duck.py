@@ -186,8 +186,8 @@ class DuckBackend:
         finally:
             self.con.execute("SET preserve_insertion_order = true")  # `rowid` is line order
         self.con.execute(
-            "INSERT INTO fast_groups (file_idx, kind, text, n) "
-            f"SELECT {plan.index}, 'odd', line_text, count(*) FROM (SELECT line, "
+            "INSERT INTO fast_groups (file_idx, fast, text, n) "
+            f"SELECT {plan.index}, FALSE, line_text, count(*) FROM (SELECT line, "
             f"any_value(csv_line) AS line_text FROM {rejects} GROUP BY line) AS r GROUP BY line_text"
         )
         return True
@@ -195,11 +195,12 @@ class DuckBackend:
     def _finish_fast(self, classify: Callable[[str], str], known: dict[str, str]) -> list[int]:
         """Classify the user-agents first seen in the pass and resolve the time texts.
         Files with an impossible time (31 Feb) or status (`2000`) in a group the checks
-        passed are dropped here and come back for the full parse: no server writes them."""
+        passed are dropped here and come back for the full parse: no server writes them
+        (nor two times with one hash, which the same test catches)."""
         late = [
             ua
             for (ua,) in self.con.execute(
-                "SELECT DISTINCT ua FROM fast_groups WHERE kind = 'ok' AND bot IS NULL"
+                "SELECT DISTINCT ua FROM fast_groups WHERE fast AND bot IS NULL"
             ).fetchall()
         ]
         if late:
@@ -207,22 +208,22 @@ class DuckBackend:
             self.con.execute(
                 f"UPDATE fast_groups SET bot = u.bot, ip = CASE WHEN u.bot = {lit(HUMAN_SQL)} "
                 "THEN NULL ELSE fast_groups.ip END FROM ua_bot AS u "
-                "WHERE fast_groups.kind = 'ok' AND fast_groups.bot IS NULL AND fast_groups.ua = u.ua"
+                "WHERE fast_groups.fast AND fast_groups.bot IS NULL AND fast_groups.ua = u.ua"
             )
         self.con.execute(f"CREATE TABLE seconds AS {seconds_select()}")
         refused = [
             int(f)
             for (f,) in self.con.execute(
                 "SELECT DISTINCT g.file_idx FROM fast_groups AS g LEFT JOIN seconds AS s "
-                "ON s.ct = g.ct WHERE g.kind = 'ok' AND NOT (COALESCE(s.t_valid, FALSE) "
-                f"AND {VALID_STATUS.format('g.status_text')})"
+                "ON s.ct = g.ct WHERE g.fast AND (g.ct <> g.ct_last OR NOT (COALESCE(s.t_valid, FALSE) "
+                f"AND {VALID_STATUS.format('g.status_text')}))"
             ).fetchall()
         ]
         # `\\S+`: an address with whitespace is refused by the reader (checked per address)
         refused += [
             int(f)
             for (f,) in self.con.execute(
-                "SELECT DISTINCT file_idx FROM fast_groups WHERE kind = 'ok' AND ip IS NOT NULL "
+                "SELECT DISTINCT file_idx FROM fast_groups WHERE fast AND ip IS NOT NULL "
                 f"AND regexp_matches(ip, '[{_WS}]')"
             ).fetchall()
         ]

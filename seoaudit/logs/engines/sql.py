@@ -533,19 +533,21 @@ def clf_fast_grouped(
         "ESCAPE '\\' THEN 1 ELSE 0 END) AS m" + str(i)
         for i, p in enumerate(must_index if required else ())
     )
+    # an odd row's other keys are whatever its pieces held: its text sets it apart; the
+    # time is grouped by its hash (min = max per group proves no two texts met)
     keys = [
         "file_idx",
-        "CASE WHEN fast THEN 'ok' ELSE 'odd' END AS kind",
-        "CASE WHEN fast THEN bot END AS bot",
-        "CASE WHEN fast AND bot IS NULL THEN agent END AS ua",
-        f"CASE WHEN fast AND (bot IS NULL OR bot <> {lit(HUMAN_SQL)}) THEN ip END AS ip",
-        "CASE WHEN fast THEN ct END AS ct",
-        "CASE WHEN fast THEN status_text END AS status_text",
-        f"CASE WHEN fast THEN {robots} END AS robots",
+        "fast",
+        "bot",
+        "CASE WHEN bot IS NULL THEN agent END AS ua",
+        f"CASE WHEN bot IS NULL OR bot <> {lit(HUMAN_SQL)} THEN ip END AS ip",
+        "hash(ct) AS ct_hash",
+        "status_text",
+        f"{robots} AS robots",
         f"CASE WHEN NOT fast THEN {line} END AS text",
     ]
     return (
-        f"SELECT {', '.join(keys)}, count(*) AS n, "
+        f"SELECT {', '.join(keys)}, count(*) AS n, min(ct) AS ct, max(ct) AS ct_last, "
         "sum(CASE WHEN fast AND bytes_text <> '-' THEN CAST(bytes_text AS BIGINT) ELSE 0 END) AS b, "
         f"min(CASE WHEN fast AND {unsure} AND {conflict} THEN {path} END, {samples}) "
         f"AS samples{flags} "
@@ -559,12 +561,13 @@ def fast_to_grouped(flags: int) -> str:
     at = "struct_pack(e := s.t_us, z := CAST(s.t_tz AS INTEGER))"
     columns = "".join(f", g.m{i}" for i in range(flags))
     return (
-        "SELECT g.file_idx, g.kind, g.bot, g.ip, s.t_us // 60000000 AS minute, "
+        "SELECT g.file_idx, CASE WHEN g.fast THEN 'ok' ELSE 'odd' END AS kind, g.bot, g.ip, "
+        "s.t_us // 60000000 AS minute, "
         "CAST(g.status_text AS BIGINT) AS status, g.robots, g.text, g.n, g.b, "
         f"{at} AS first_key, {at} AS last_key, list_transform(g.samples, lambda p: "
         "struct_pack(e := s.t_us, z := CAST(s.t_tz AS INTEGER), p := p)) "
         f"AS samples{columns} FROM fast_groups AS g LEFT JOIN seconds AS s ON s.ct = g.ct "
-        f"WHERE g.kind <> 'ok' OR (s.t_valid AND {VALID_STATUS.format('g.status_text')})"
+        f"WHERE NOT g.fast OR (s.t_valid AND {VALID_STATUS.format('g.status_text')})"
     )
 
 
@@ -575,9 +578,7 @@ VALID_STATUS = "regexp_full_match({}, '[0-9]{{3}}')"
 def seconds_select() -> str:
     """Each distinct time text of `fast_groups` → whether the reader accepts it (no `]`
     inside the brackets, and its time rules) and its instant."""
-    stage = clf_time_stage(
-        "ct", "(SELECT DISTINCT ct FROM fast_groups WHERE kind = 'ok') AS k", "ct"
-    )
+    stage = clf_time_stage("ct", "(SELECT DISTINCT ct FROM fast_groups WHERE fast) AS k", "ct")
     return (
         f"SELECT ct, t_valid AND NOT contains(ct, ']') AS t_valid, t_us, t_tz FROM ({stage}) AS s"
     )
