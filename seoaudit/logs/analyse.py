@@ -140,11 +140,24 @@ class LogAnalysis:
         """Count one parsed request (`weight` identical ones: the engines hand over the few
         lines their SQL leaves to this reader, each distinct text once)."""
         when = record.time
-        first = self.first
-        if first is None or when < first or (when == first and time_key(when) < time_key(first)):
+        first, last = self.first, self.last
+        # equal instants written with other offsets: the smaller offset is first (rare: the
+        # offset objects of one log are shared, so the common tie costs one identity test)
+        if (
+            first is None
+            or when < first
+            or (
+                when == first
+                and when.tzinfo is not first.tzinfo
+                and time_key(when) < time_key(first)
+            )
+        ):
             self.first = when
-        last = self.last
-        if last is None or when > last or (when == last and time_key(when) > time_key(last)):
+        if (
+            last is None
+            or when > last
+            or (when == last and when.tzinfo is not last.tzinfo and time_key(when) > time_key(last))
+        ):
             self.last = when
         minute = int(when.timestamp()) // 60
         identity = self.verifier.identify(record.user_agent, record.ip)
