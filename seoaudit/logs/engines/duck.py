@@ -195,8 +195,7 @@ class DuckBackend:
     def _finish_fast(self, classify: Callable[[str], str], known: dict[str, str]) -> list[int]:
         """Classify the user-agents first seen in the pass and resolve the time texts.
         Files with an impossible time (31 Feb) or status (`2000`) in a group the checks
-        passed are dropped here and come back for the full parse: no server writes them
-        (nor two times with one hash, which the same test catches)."""
+        passed are dropped here and come back for the full parse: no server writes them."""
         late = [
             ua
             for (ua,) in self.con.execute(
@@ -215,8 +214,8 @@ class DuckBackend:
             int(f)
             for (f,) in self.con.execute(
                 "SELECT DISTINCT g.file_idx FROM fast_groups AS g LEFT JOIN seconds AS s "
-                "ON s.ct = g.ct WHERE g.fast AND (g.ct <> g.ct_last OR NOT (COALESCE(s.t_valid, FALSE) "
-                f"AND {VALID_STATUS.format('g.status_text')}))"
+                "ON s.ct = g.ct WHERE g.fast AND NOT (COALESCE(s.t_valid, FALSE) "
+                f"AND {VALID_STATUS.format('g.status_text')})"
             ).fetchall()
         ]
         # `\\S+`: an address with whitespace is refused by the reader (checked per address)

@@ -495,18 +495,20 @@ def clf_fast_grouped(
     else:
         bytes_text, ua = "substr(c.mid, 6, length(c.mid) - 6)", "c.ua"
         mid_rx = r"^ [0-9]{3} ([0-9]{1,18}|-) $"
+    # CASE, not OR: DuckDB evaluates every side of an OR, a CASE only the branch it takes
     checks = [
         f"CASE WHEN {usual_head} THEN TRUE ELSE regexp_matches(head, {lit(any_head)}) END",
         f"regexp_matches(mid, {lit(mid_rx)})",
         "NOT contains(request, '\\')",
     ]
     if kind != "common":
-        ends = "tail = '' OR " if len(columns) == 7 else ""
+        ends = "WHEN tail = '' THEN TRUE " if len(columns) == 7 else ""
         checks += [
             "sep = ' '",
             "NOT contains(ref, '\\')",
             "NOT contains(agent, '\\')",
-            f"({ends}substr(tail, 1, 1) = ' ' OR regexp_matches(substr(tail, 1, 1), '[{_WS}]'))",
+            f"CASE {ends}WHEN substr(tail, 1, 1) = ' ' THEN TRUE "
+            f"ELSE regexp_matches(substr(tail, 1, 1), '[{_WS}]') END",
         ]
     passed = ", ".join(f"c.{n} AS {n}" for n in columns if n not in ("req", "ua"))
     split = (
@@ -533,21 +535,20 @@ def clf_fast_grouped(
         "ESCAPE '\\' THEN 1 ELSE 0 END) AS m" + str(i)
         for i, p in enumerate(must_index if required else ())
     )
-    # an odd row's other keys are whatever its pieces held: its text sets it apart; the
-    # time is grouped by its hash (min = max per group proves no two texts met)
+    # an odd row's other keys are whatever its pieces held: its text sets it apart
     keys = [
         "file_idx",
         "fast",
         "bot",
         "CASE WHEN bot IS NULL THEN agent END AS ua",
         f"CASE WHEN bot IS NULL OR bot <> {lit(HUMAN_SQL)} THEN ip END AS ip",
-        "hash(ct) AS ct_hash",
+        "ct",
         "status_text",
         f"{robots} AS robots",
         f"CASE WHEN NOT fast THEN {line} END AS text",
     ]
     return (
-        f"SELECT {', '.join(keys)}, count(*) AS n, min(ct) AS ct, max(ct) AS ct_last, "
+        f"SELECT {', '.join(keys)}, count(*) AS n, "
         "sum(CASE WHEN fast AND bytes_text <> '-' THEN CAST(bytes_text AS BIGINT) ELSE 0 END) AS b, "
         f"min(CASE WHEN fast AND {unsure} AND {conflict} THEN {path} END, {samples}) "
         f"AS samples{flags} "
