@@ -267,7 +267,20 @@ def test_sarif_keeps_the_most_severe_25000_results(golden, sarif_validator):
     assert sum(1 for r in run["results"] if r["level"] == "error") == 100
     assert "left out" in run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
     assert not github_sarif_problems(document)
-    assert not sorted(sarif_validator.iter_errors(document), key=str)
+    assert not sorted(sarif_validator.iter_errors(_one_result_per_shape(document)), key=str)
+
+
+def _one_result_per_shape(document: dict) -> dict:
+    """The document with one result for each group that differs only in its fingerprints.
+
+    Those strings are all the schema's `partialFingerprints` string values, so each group
+    validates alike: checking ~100 results instead of 25,000 saves ~5 CPU-seconds."""
+    shapes: dict[str, dict] = {}
+    for result in document["runs"][0]["results"]:
+        key = json.dumps({k: v for k, v in result.items() if k != "partialFingerprints"})
+        shapes.setdefault(key, result)
+    run = dict(document["runs"][0], results=list(shapes.values()))
+    return dict(document, runs=[run])
 
 
 # -- annotations -------------------------------------------------------------------------
