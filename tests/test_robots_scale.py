@@ -13,6 +13,7 @@ however many rules share a prefix.
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import json
 import re
@@ -42,17 +43,22 @@ def test_every_real_site_check_agrees_with_googles_parser():
     assert not wrong, f"{len(wrong)} disagreements with Google's parser:\n" + "\n".join(wrong[:40])
 
 
+@functools.cache
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    """A robots.txt pattern as a regex, compiled once: the scale tests use 1,000 patterns,
+    more than `re`'s own cache holds, and recompiling them was most of their CPU."""
+    anchored = pattern.endswith("$")
+    body = pattern[:-1] if anchored else pattern
+    regex = "".join(".*" if c == "*" else re.escape(c) for c in body) + ("\\Z" if anchored else "")
+    return re.compile(regex, re.DOTALL)
+
+
 def naive_decide(rules: list[tuple[bool, str]], path: str) -> bool:
     """Google's rule, the slow obvious way: longest matching pattern wins, allow on ties."""
     best, allowed = 0, True
     for allow, pattern in rules:
-        anchored = pattern.endswith("$")
-        body = pattern[:-1] if anchored else pattern
-        regex = "".join(".*" if c == "*" else re.escape(c) for c in body) + (
-            "\\Z" if anchored else ""
-        )
         longer = len(pattern) > best or (len(pattern) == best and allow)
-        if pattern and longer and re.match(regex, path, re.DOTALL):
+        if pattern and longer and _pattern_regex(pattern).match(path):
             best, allowed = len(pattern), allow
     return allowed
 
