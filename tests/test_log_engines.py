@@ -54,6 +54,15 @@ NGINX_ODD = [
     f'{G.format(5)} - - [10/Oct/2026:13:55:50 +0200] "GET / HTTP/1.1" 200 100 "-" "{GOOGLEBOT_UA}" extra "quoted" fields',
 ]
 
+# what the one-pass DuckDB reader must hand to the Python reader whole: every odd line above
+# but the impossible date (which sends a file to the full parse), and lines longer than what
+# DuckDB keeps of a refused line (10,000 characters) or reads at all (1 MiB)
+NGINX_FAST = [line for line in NGINX_ODD if "31/Feb" not in line] + [
+    f'{G.format(6)} - - [10/Oct/2026:13:55:51 +0200] "GET /{"x" * 12_000} HTTP/1.1" 200 9 "-" "{GOOGLEBOT_UA}" "a"b"',
+    f'{G.format(7)} - - [10/Oct/2026:13:55:52 +0200] "GET /huge HTTP/1.1" 403 9 "-" "{GOOGLEBOT_UA} {"y" * 1_100_000}"',
+    f'{G.format(8)} - bob [10/Oct/2026:13:55:53 +0200] "GET /user HTTP/1.1" 500 9 "-" "{GOOGLEBOT_UA}"',
+]
+
 
 def _combined(n: int, seed: int) -> list[str]:
     lines, _ = generate(n, seed=seed, malformed_every=97)
@@ -137,6 +146,7 @@ def _fixtures(tmp: Path) -> dict[str, tuple[list[str], dict[str, Any]]]:
     """name -> (paths, options); every file real-shaped, most with planted conflicts."""
     tmp.mkdir(parents=True, exist_ok=True)
     nginx = _write(tmp / "nginx.log", NGINX_ODD + _combined(3000, 1) + NGINX_ODD)
+    one_pass = _write(tmp / "nginx-fast.log", NGINX_FAST + _combined(3000, 7) + NGINX_FAST)
     common = _write(tmp / "apache-common.log", [
         f'{HUMAN.format(i % 50)} - frank [01/Nov/2026:0{i % 10}:00:{i % 60:02d} +0000] "GET /{i % 7} HTTP/1.0" {(200, 404, 500)[i % 3]} {"-" if i % 5 == 0 else i}'
         for i in range(500)
@@ -171,6 +181,7 @@ def _fixtures(tmp: Path) -> dict[str, tuple[list[str], dict[str, Any]]]:
         "domain_name": "shop.example"}) for i in range(300)])  # fmt: skip
     return {
         "nginx combined (odd lines)": ([nginx], {}),
+        "nginx combined, one pass (odd and long lines)": ([one_pass], {}),
         "apache common": ([common], {}),
         "gzip and zstd": ([str(gz), str(zst)], {}),
         "directory of rotated logs": ([str(rotated)], {}),
@@ -240,14 +251,28 @@ def test_fixtures_are_real_shaped_and_plant_what_they_claim(fixtures):
 @pytest.mark.parametrize(
     "name",
     [
-        "nginx combined (odd lines)", "apache common", "gzip and zstd", "directory of rotated logs",
-        "glob of rotated logs", "nginx json", "cloudfront w3c", "iis w3c, two headers",
+        "nginx combined (odd lines)", "nginx combined, one pass (odd and long lines)",
+        "apache common", "gzip and zstd", "directory of rotated logs", "glob of rotated logs",
+        "nginx json", "cloudfront w3c", "iis w3c, two headers",
         "cloudflare logpush json", "cloudfront real-time json", "alb json",
     ],
 )  # fmt: skip
 def test_duckdb_report_equals_the_python_readers(fixtures, name):
     paths, options = fixtures[name]
     _assert_same(_report(paths, "duckdb", **options), _report(paths, "python", **options), name)
+
+
+def test_duckdb_reads_combined_logs_in_one_pass_unless_a_line_forbids_it(fixtures):
+    """The odd and long lines go to the Python reader and the file stays on the fast path;
+    an impossible date sends its file to the full parse, and the report says so."""
+    for name, full in (("nginx combined, one pass (odd and long lines)", {}),
+                       ("nginx combined (odd lines)", {"nginx.log": "a time or status"})):  # fmt: skip
+        paths, options = fixtures[name]
+        report = analyse(paths, Verifier(load_registry()), engine="duckdb", **options)
+        notes = {Path(k).name: why for k, why in report["engine"]["full_parse"].items()}
+        assert notes.keys() == full.keys()
+        assert all(notes[k].startswith(why) for k, why in full.items())
+        assert report["malformed"]["count"] > 0 and report["requests"] > 2900
 
 
 def _parquet_from(json_path: str, out: Path) -> str:

@@ -108,6 +108,7 @@ class LogAnalysis:
     conflicts: dict[tuple[str, str], ConflictStats] = field(default_factory=dict)
     visited_must_index: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     files: list[str] = field(default_factory=list)
+    full_parse: dict[str, str] = field(default_factory=dict)  # engine files off the fast path
 
     def feed(self, items: Iterable[LogRecord | Malformed], name: str, info: ReadInfo) -> None:
         self.files.append(name)

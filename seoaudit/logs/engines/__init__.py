@@ -213,4 +213,6 @@ def analyse(
         "lines": report["lines"],
         "seconds": round(time.monotonic() - started, 3),
     }
+    if name == "duckdb":  # files not read in one pass, and why: where the time went
+        report["engine"]["full_parse"] = analysis.full_parse
     return report

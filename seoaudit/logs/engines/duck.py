@@ -35,6 +35,7 @@ from seoaudit.logs.engines.sql import (
 )
 from seoaudit.logs.parse import LogFormatError, LogRecord, open_log, parse_clf
 
+_REJECT_TEXT = 10_000  # characters of a refused line DuckDB keeps in its rejects table
 DEFAULT_MEMORY_LIMIT = "600MB"  # peak RSS stays under 1 GB at 20M lines (bench/logs_bench.py)
 _TYPES = {"VARCHAR": "VARCHAR", "BIGINT": "BIGINT"}
 
@@ -52,7 +53,7 @@ class DuckBackend:
     ) -> None:
         self.must_index, self.required = must_index, required
         self._grouped = self._fast_groups = False
-        self._fast_plans: list[tuple[Any, int, str]] = []
+        self.full_parse: dict[int, str] = {}  # file index -> why the fast path did not read it
         self.spill = tempfile.mkdtemp(prefix="seoaudit-duckdb-")
         # a database file in the spill directory, not :memory:: table data in an in-memory
         # database cannot be evicted, so 20M parsed lines would hit the memory limit
@@ -119,6 +120,9 @@ class DuckBackend:
             for file_idx in self._finish_fast(classify, known):
                 del fast[file_idx]
                 rows.append(plans[file_idx])
+        for plan in plans:
+            if plan.kind not in ("combined", "common"):
+                self.full_parse.setdefault(plan.index, f"{plan.kind} logs")
         for plan in sorted(rows, key=lambda p: p.index):
             try:
                 self._load_rows(plan, classify, known)
@@ -160,7 +164,9 @@ class DuckBackend:
             "escape='', header=false, auto_detect=false, strict_mode=true, null_padding=false, "
             "nullstr='\x02\x03', ignore_errors=true, store_rejects=true, "
             f"rejects_table='{rejects}', rejects_scan='{rejects}_scan', "
-            f"compression='{compression}', max_line_size=16777216)"
+            # DuckDB's read buffers are 16x the longest line allowed: 1 MiB lines, 16 MiB
+            # buffers (a longer line is a reject, handed to the Python reader whole)
+            f"compression='{compression}', max_line_size=1048576)"
         )
 
     def _load_fast(self, plan: Any, classify: Callable[[str], str], known: dict[str, str]) -> bool:
@@ -179,17 +185,35 @@ class DuckBackend:
             else:
                 self.con.execute(f"CREATE TABLE fast_groups AS {select}")
                 self._fast_groups = True
-        except duckdb.InvalidInputException:
+        except duckdb.InvalidInputException as exc:
             if self._fast_groups:
                 self.con.execute(f"DELETE FROM fast_groups WHERE file_idx = {plan.index}")
-            return False  # the CSV reader gave up on this file: the full parse reads it
+            self.full_parse[plan.index] = "the CSV reader gave up: " + _first_line(exc)
+            return False
         finally:
             self.con.execute("SET preserve_insertion_order = true")  # `rowid` is line order
         self.con.execute(
             "INSERT INTO fast_groups (file_idx, fast, text, n) "
             f"SELECT {plan.index}, FALSE, line_text, count(*) FROM (SELECT line, "
-            f"any_value(csv_line) AS line_text FROM {rejects} GROUP BY line) AS r GROUP BY line_text"
+            f"any_value(csv_line) AS line_text FROM {rejects} GROUP BY line "
+            f"HAVING max(length(csv_line)) < {_REJECT_TEXT}) AS r GROUP BY line_text"
         )
+        # DuckDB keeps the first 10,000 characters of a refused line: longer ones are read
+        # again, whole, from the file by their line numbers
+        long_lines = [
+            int(n)
+            for (n,) in self.con.execute(
+                f"SELECT line FROM {rejects} GROUP BY line "
+                f"HAVING max(length(csv_line)) >= {_REJECT_TEXT} ORDER BY line"
+            ).fetchall()
+        ]
+        if long_lines:
+            texts = lines_numbered(plan.item.path, long_lines)
+            self.register("long_lines", [("text", "VARCHAR")], [(t,) for t in texts])
+            self.con.execute(
+                "INSERT INTO fast_groups (file_idx, fast, text, n) "
+                f"SELECT {plan.index}, FALSE, text, count(*) FROM long_lines GROUP BY text"
+            )
         return True
 
     def _finish_fast(self, classify: Callable[[str], str], known: dict[str, str]) -> list[int]:
@@ -210,26 +234,25 @@ class DuckBackend:
                 "WHERE fast_groups.fast AND fast_groups.bot IS NULL AND fast_groups.ua = u.ua"
             )
         self.con.execute(f"CREATE TABLE seconds AS {seconds_select()}")
-        refused = [
-            int(f)
+        refused = {
+            int(f): "a time or status no server writes (31 Feb, `2000`)"
             for (f,) in self.con.execute(
                 "SELECT DISTINCT g.file_idx FROM fast_groups AS g LEFT JOIN seconds AS s "
-                "ON s.ct = g.ct WHERE g.fast AND NOT (COALESCE(s.t_valid, FALSE) "
+                "ON s.ct = g.first_ct WHERE g.fast AND NOT (COALESCE(s.t_valid, FALSE) "
                 f"AND {VALID_STATUS.format('g.status_text')})"
             ).fetchall()
-        ]
+        }
         # `\\S+`: an address with whitespace is refused by the reader (checked per address)
-        refused += [
-            int(f)
-            for (f,) in self.con.execute(
-                "SELECT DISTINCT file_idx FROM fast_groups WHERE fast AND ip IS NOT NULL "
-                f"AND regexp_matches(ip, '[{_WS}]')"
-            ).fetchall()
-        ]
-        for file_idx in sorted(set(refused)):
+        for (f,) in self.con.execute(
+            "SELECT DISTINCT file_idx FROM fast_groups WHERE fast AND ip IS NOT NULL "
+            f"AND regexp_matches(ip, '[{_WS}]')"
+        ).fetchall():
+            refused.setdefault(int(f), "whitespace in a crawler's address")
+        for file_idx in refused:
             self.con.execute(f"DELETE FROM fast_groups WHERE file_idx = {file_idx}")
+        self.full_parse.update(refused)
         self._insert_grouped(fast_to_grouped(len(self.must_index) if self.required else 0))
-        return sorted(set(refused))
+        return sorted(refused)
 
     def _load_rows(self, plan: Any, classify: Callable[[str], str], known: dict[str, str]) -> None:
         """The full parse into `parsed_rows`, with each user-agent's bot in `ua` (a tenth of
@@ -278,6 +301,23 @@ class DuckBackend:
         shutil.rmtree(self.spill, ignore_errors=True)
 
 
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def lines_numbered(path: str, numbers: list[int]) -> list[str]:
+    """The lines of `path` at these (sorted, 1-based) line numbers, as the reader reads them."""
+    wanted, found = set(numbers), []
+    last = numbers[-1]
+    with open_log(path) as stream:
+        for number, line in enumerate(stream, 1):
+            if number in wanted:
+                found.append(line.rstrip("\r\n"))
+            if number >= last:
+                break
+    return found
+
+
 def first_lines(path: str, lines: int = 20_000) -> tuple[int, list[str]]:
     """From the first lines: how many pieces they split into at their quotes, most often
     (seven for combined, more where fields are logged after the user-agent), and the
@@ -318,6 +358,9 @@ def run_duckdb(
     )
     try:
         fast = backend.load(plans, analysis.verifier.bot_for)
+        analysis.full_parse.update(
+            {plans[i].item.name: why for i, why in sorted(backend.full_parse.items())}
+        )
         return fill_analysis(
             backend,
             analysis,

@@ -517,6 +517,13 @@ def clf_fast_grouped(
         f"substr(c.mid, 2, 3) AS status_text, {bytes_text} AS bytes_text "
         f"FROM {source} AS c LEFT JOIN ua_bot AS u ON u.ua = {ua}"
     )
+    # a browser's row is grouped by its second (checked once per distinct time), a crawler's
+    # by its minute (its address splits the groups already): its seconds are checked here
+    human = f"bot = {lit(HUMAN_SQL)}"
+    checks.append(
+        f"CASE WHEN {human} THEN TRUE ELSE substr(ct, 19, 1) BETWEEN '0' AND '5' "
+        "AND substr(ct, 20, 1) BETWEEN '0' AND '9' END"
+    )
     cut = f"SELECT *, substr(head, hl - 27, 26) AS ct FROM ({split}) AS r0"
     rows = f"SELECT *, ({' AND '.join(checks)}) AS fast, {file_idx} AS file_idx FROM ({cut}) AS r1"
     line = " || '\"' || ".join({"req": "request", "ua": "agent"}.get(n, n) for n in columns)
@@ -542,44 +549,55 @@ def clf_fast_grouped(
         "bot",
         "CASE WHEN bot IS NULL THEN agent END AS ua",
         f"CASE WHEN bot IS NULL OR bot <> {lit(HUMAN_SQL)} THEN ip END AS ip",
-        "ct",
+        f"CASE WHEN {human} THEN ct ELSE substr(ct, 1, 18) || substr(ct, 21) END AS time_key",
         "status_text",
         f"{robots} AS robots",
         f"CASE WHEN NOT fast THEN {line} END AS text",
     ]
     return (
-        f"SELECT {', '.join(keys)}, count(*) AS n, "
+        f"SELECT {', '.join(keys)}, count(*) AS n, min(ct) AS first_ct, max(ct) AS last_ct, "
         "sum(CASE WHEN fast AND bytes_text <> '-' THEN CAST(bytes_text AS BIGINT) ELSE 0 END) AS b, "
-        f"min(CASE WHEN fast AND {unsure} AND {conflict} THEN {path} END, {samples}) "
+        # a list, not min(x, n): its state is empty in the groups with no conflict (most)
+        f"list(struct_pack(c := ct, p := {path})) FILTER (WHERE fast AND {unsure} AND {conflict}) "
         f"AS samples{flags} "
         f"FROM ({rows}) AS r GROUP BY ALL"
     )
 
 
 def fast_to_grouped(flags: int) -> str:
-    """`fast_groups` (times and statuses as text) in the shape of `grouped`: each time text
-    is resolved once in `seconds`. Only the groups whose time and status the reader accepts."""
-    at = "struct_pack(e := s.t_us, z := CAST(s.t_tz AS INTEGER))"
+    """`fast_groups` (times and statuses as text) in the shape of `grouped`. The earliest
+    time of each group is resolved in `seconds`; the group's other times differ from it
+    only in their seconds (one minute text per group), so they are offsets from it."""
+
+    def at(text: str) -> str:
+        return (
+            f"s.t_us + (CAST(substr({text}, 19, 2) AS BIGINT) "
+            "- CAST(substr(g.first_ct, 19, 2) AS BIGINT)) * 1000000"
+        )
+
+    tz = "CAST(s.t_tz AS INTEGER)"
     columns = "".join(f", g.m{i}" for i in range(flags))
     return (
         "SELECT g.file_idx, CASE WHEN g.fast THEN 'ok' ELSE 'odd' END AS kind, g.bot, g.ip, "
-        "s.t_us // 60000000 AS minute, "
-        "CAST(g.status_text AS BIGINT) AS status, g.robots, g.text, g.n, g.b, "
-        f"{at} AS first_key, {at} AS last_key, list_transform(g.samples, lambda p: "
-        "struct_pack(e := s.t_us, z := CAST(s.t_tz AS INTEGER), p := p)) "
-        f"AS samples{columns} FROM fast_groups AS g LEFT JOIN seconds AS s ON s.ct = g.ct "
+        "s.t_us // 60000000 AS minute, CAST(g.status_text AS BIGINT) AS status, g.robots, "
+        "g.text, g.n, g.b, "
+        f"struct_pack(e := s.t_us, z := {tz}) AS first_key, "
+        f"struct_pack(e := {at('g.last_ct')}, z := {tz}) AS last_key, "
+        f"list_transform(g.samples, lambda x: struct_pack(e := {at('x.c')}, z := {tz}, p := x.p)) "
+        f"AS samples{columns} FROM fast_groups AS g LEFT JOIN seconds AS s ON s.ct = g.first_ct "
         f"WHERE NOT g.fast OR (s.t_valid AND {VALID_STATUS.format('g.status_text')})"
     )
 
 
-# `\d{{3}}` of the reader's regex, for a status field (ASCII digits only, as documented)
 VALID_STATUS = "regexp_full_match({}, '[0-9]{{3}}')"
 
 
 def seconds_select() -> str:
     """Each distinct time text of `fast_groups` → whether the reader accepts it (no `]`
     inside the brackets, and its time rules) and its instant."""
-    stage = clf_time_stage("ct", "(SELECT DISTINCT ct FROM fast_groups WHERE fast) AS k", "ct")
+    stage = clf_time_stage(
+        "ct", "(SELECT DISTINCT first_ct AS ct FROM fast_groups WHERE fast) AS k", "ct"
+    )
     return (
         f"SELECT ct, t_valid AND NOT contains(ct, ']') AS t_valid, t_us, t_tz FROM ({stage}) AS s"
     )
