@@ -68,7 +68,7 @@ def _known_order(state: GatherRun, limit: int) -> Iterator[str]:
         literals,
         _round_robin_by_pattern(state, matching, per_pattern=limit + len(literals)),
         store.sitemap_urls(),
-        state.html_pages,
+        state.crawled_html_pages(),
     )
     return (u for u in _unique(sources) if in_scope(u, state.hosts))
 
