@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from seoaudit.gather.fetcher import Fetcher
 from seoaudit.gather.sections import Section, template_matches
 from seoaudit.gather.state import GatherRun
+from seoaudit.gather.url_set import UrlSet
 from seoaudit.robots_txt.matching import path_of, pattern_regex
 from seoaudit.snapshot import Profile, SiteSection
 from seoaudit.web.urls import in_scope, normalise_url
@@ -23,11 +24,11 @@ MAX_CANONICAL_TARGETS = 40
 
 
 def _unique(urls: Iterable[str]) -> Iterator[str]:
-    """First sightings only, in order (``dict.fromkeys`` for a stream)."""
-    seen: set[str] = set()
+    """First sightings only, in order (``dict.fromkeys`` for a stream); the seen set keeps
+    hashes, not strings, since a stream read to its end may be every URL of the site."""
+    seen = UrlSet()
     for url in urls:
-        if url not in seen:
-            seen.add(url)
+        if seen.add(url):
             yield url
 
 
@@ -59,10 +60,8 @@ def _known_order(state: GatherRun, limit: int) -> Iterator[str]:
     # URLs stream from the store; no source can place more than `limit` + the literals in
     # the sample, so each is read only that far (a million-URL sitemap is not a list).
     crawled = (u for (u,) in store.query("SELECT url FROM discovered ORDER BY depth, url"))
-    matching = (
-        u
-        for u in _unique(itertools.chain(crawled, store.sitemap_urls()))
-        if state.must_index_match(u)
+    matching = _unique(
+        u for u in itertools.chain(crawled, store.sitemap_urls()) if state.must_index_match(u)
     )
     sources = itertools.chain(
         literals,
