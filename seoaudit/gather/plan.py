@@ -183,14 +183,11 @@ def describe(plan: RequestPlan) -> str:
         )
     parts = [f"{s.phase} {s.requests}" for s in plan.steps if s.requests]
     line += ": " + ", ".join(parts)
-    if plan.pauses_s:
-        line += (
-            f"\n  time: up to {_duration(plan.pauses_s)} more if the host refuses (calm "
-            "re-checks, back-offs); the server's response time and its Retry-After values "
-            "are not known before the first request"
-        )
-    else:
-        line += "\n  time: the server's response time is not known before the first request"
+    line += (
+        f"\n  time: up to {_duration(plan.pauses_s)} more if the host refuses (calm "
+        "re-checks, back-offs); the server's response time and its Retry-After values "
+        "are not known before the first request"
+    )
     for cut in plan.cuts:
         line += f"\n  cut to fit: {cut}"
     return line
