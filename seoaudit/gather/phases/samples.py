@@ -36,12 +36,15 @@ def _round_robin_by_pattern(state: GatherRun, urls: Iterable[str], per_pattern: 
     """Take URLs pattern by pattern in turn, so a small sample covers every section
     (at most ``per_pattern`` of each: the sample never needs more)."""
     groups: dict[int, list[str]] = {}
+    patterns = len(state.must_index_regexes)
     for url in urls:
         path = path_of(url)
         index = next((i for i, rx in enumerate(state.must_index_regexes) if rx.match(path)), -1)
         group = groups.setdefault(index, [])
         if len(group) < per_pattern:
             group.append(url)
+        elif len(groups) >= patterns and all(len(g) >= per_pattern for g in groups.values()):
+            break  # every pattern has its share: the rest of the stream cannot change it
     out: list[str] = []
     queues = [deque(g) for g in groups.values()]
     while queues:
@@ -59,10 +62,12 @@ def _known_order(state: GatherRun, limit: int) -> Iterator[str]:
     # Sorted, not in completion order, so the same site gives the same sample every run.
     # URLs stream from the store; no source can place more than `limit` + the literals in
     # the sample, so each is read only that far (a million-URL sitemap is not a list).
-    crawled = (u for (u,) in store.query("SELECT url FROM discovered ORDER BY depth, url"))
-    matching = _unique(
-        u for u in itertools.chain(crawled, store.sitemap_urls()) if state.must_index_match(u)
-    )
+    matching: Iterable[str] = ()
+    if state.must_index_regexes:  # else nothing matches: no sort of every discovered URL
+        crawled = (u for (u,) in store.query("SELECT url FROM discovered ORDER BY depth, url"))
+        matching = _unique(
+            u for u in itertools.chain(crawled, store.sitemap_urls()) if state.must_index_match(u)
+        )
     sources = itertools.chain(
         literals,
         _round_robin_by_pattern(state, matching, per_pattern=limit + len(literals)),
