@@ -227,17 +227,26 @@ class PlanStep(_Model):
     requests: int
     at_most: int
     note: str = ""
+    pauses_s: float = 0.0  # at most, the calm gaps and back-offs it waits if the host refuses
 
 
 class RequestPlan(_Model):
     """What the gather will fetch, computed before the first request and sized to fit
     ``crawl.max_time_s`` at ``crawl.max_rps``; ``cuts`` says what was cut to fit, and
-    ``revisions`` what was re-sized during the run (once the site's size was known)."""
+    ``revisions`` what was re-sized during the run (once the site's size was known).
+
+    ``duration_s`` is the time the requests take at ``max_rps`` plus the rate probe's own
+    schedule: what a host that answers at once and refuses nothing costs. ``pauses_s`` is
+    the most the audit's own waits add when the host refuses (every re-check at its cap,
+    each after its calm gap, and a first back-off per phase). Neither counts the server's
+    response time, which no plan knows before the first request, nor Retry-After pauses
+    past the first back-off, which the server chooses (up to 30 s each)."""
 
     max_rps: float | None
     max_time_s: float
     requests: int
-    duration_s: float | None  # requests / max_rps (None without a ceiling)
+    duration_s: float | None  # requests / max_rps + the rate probe (None without a ceiling)
+    pauses_s: float = 0.0  # at most, added if the host refuses: see the docstring
     steps: list[PlanStep] = Field(default_factory=list)
     cuts: list[str] = Field(default_factory=list)
     revisions: list[str] = Field(default_factory=list)

@@ -73,6 +73,22 @@ def test_the_plan_line_says_requests_time_and_rate():
     assert "samples 300" in line and "discovery 200" in line
 
 
+def test_the_plan_counts_the_pauses_refusals_cost_and_says_what_it_cannot_know():
+    """At 1000 req/s a plan's requests take a second; the calm re-checks and back-offs a
+    refusing host sets off take far longer, and the line says so beside the duration."""
+    state = _run("crawl: {max_rps: 1000, max_pages: 200, sample_per_bot: 50}\n" + BOTS)
+    plan = state.plan
+    steps = {s.phase: s for s in plan.steps}
+    gap = state.calm_gap()
+    assert steps["rechecks"].pauses_s == round(steps["rechecks"].at_most * gap, 1)
+    assert steps["robots"].pauses_s > (steps["robots"].at_most - steps["robots"].requests) * gap
+    assert plan.pauses_s == round(sum(s.pauses_s for s in plan.steps), 1)
+    assert plan.pauses_s > 10 * plan.duration_s
+    line = describe(plan)
+    assert f"up to {plan.pauses_s:.0f} s more if the host refuses" in line
+    assert "server's response time" in line
+
+
 def test_an_audit_prints_its_plan_first_and_ends_within_its_time_limit():
     """A site whose full sample would take 3x the limit: the plan cuts it, the run fits."""
     links = [f"/p{i}" for i in range(30)]

@@ -223,6 +223,14 @@ class _GlobalBucket:
             self.next_at = max(now, self.next_at) + self.interval
 
 
+def first_backoff_s(min_rps: float | None) -> float:
+    """The first pause after a 429/503 without Retry-After: long enough for a limiter at
+    rate.min_rps to refill two requests, at most DEFAULT_BACKOFF_S."""
+    if not min_rps:
+        return DEFAULT_BACKOFF_S
+    return min(DEFAULT_BACKOFF_S, max(0.5, 2.0 / min_rps))
+
+
 @dataclass
 class FetchSettings:
     max_rps: float | None = 5.0  # None: no ceiling (benchmarks only)
@@ -282,11 +290,7 @@ class Fetcher:
         self.stopped_reasons: dict[str, str] = {}
 
     def _backoff_s(self) -> float:
-        """The first pause after a 429/503 without Retry-After: long enough for a limiter at
-        rate.min_rps to refill two requests, at most DEFAULT_BACKOFF_S."""
-        if not self.settings.min_rps:
-            return DEFAULT_BACKOFF_S
-        return min(DEFAULT_BACKOFF_S, max(0.5, 2.0 / self.settings.min_rps))
+        return first_backoff_s(self.settings.min_rps)
 
     def is_stopped(self, url: str, profile: str) -> bool:
         """Whether this identity was stopped on the URL's host (Retry-After, distress)."""

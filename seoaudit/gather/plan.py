@@ -2,11 +2,20 @@
 
 Computed from the policy and the run's profiles before the first request: robots.txt per
 origin × agent, sitemaps, discovery pages, per-bot samples, assets, canonical targets,
-re-checks and the rate probe. Its duration is the request count at ``crawl.max_rps``; when
-that does not fit ``crawl.max_time_s`` (with room for the pauses a limiter can ask for)
-the per-bot samples are cut first, then the discovery pages, and the plan says so. Once the
-crawl has found how big the site is, ``fit_samples`` sizes the samples again to the time
-that is left at the pace the host really allowed, so the audit ends within its limit.
+re-checks and the rate probe. Its duration is the request count at ``crawl.max_rps`` plus
+the rate probe's schedule; when that does not fit ``crawl.max_time_s`` (with room for the
+pauses a limiter can ask for) the per-bot samples are cut first, then the discovery pages,
+and the plan says so. Once the crawl has found how big the site is, ``fit_samples`` sizes
+the samples again to the time that is left at the pace the host really allowed, so the
+audit ends within its limit.
+
+What the plan knows of time is the audit's own: the rate ceiling, the rate probe's ramp,
+and the pauses it makes when a host refuses (each re-check waits ``calm_gap`` after the
+request before it; a 429/503 pauses the host for a first back-off). Those pauses are
+counted per phase (``PlanStep.pauses_s``) as an "up to" beside the duration, since only a
+refusal sets them off. What it cannot know is the server: its response time (with
+``crawl.concurrency`` requests in flight, a slow host is what a fast ceiling waits on) and
+the Retry-After values it sends. The line says so rather than guessing.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from __future__ import annotations
 import math
 import time
 
+from seoaudit.gather.fetcher import first_backoff_s
 from seoaudit.gather.phases.rechecks import RECHECK_MAX_REQUESTS
 from seoaudit.gather.phases.robots import ROBOTS_RECHECK_MAX
 from seoaudit.gather.phases.samples import MAX_ASSETS, MAX_CANONICAL_TARGETS
@@ -87,30 +97,36 @@ def build_plan(state: GatherRun) -> RequestPlan:
                     f"crawl.max_time_s = {crawl.max_time_s:g} s at {rps:g} req/s"
                 )
                 pages = fitted
+    backoff = first_backoff_s(state.policy.rate.min_rps)
     steps = [
         PlanStep(
             phase="robots",
             requests=robots,
             at_most=robots + ROBOTS_RECHECK_MAX,
             note=f"{len(state.origins)} origin(s) × {len(state.profiles)} agents",
+            pauses_s=round(backoff + ROBOTS_RECHECK_MAX * calm, 1),
         ),
         PlanStep(
             phase="sitemaps",
             requests=sitemaps,
             at_most=SITEMAP_MAX_FILES if crawl.sitemaps else 0,
             note="more when an index lists children" if crawl.sitemaps else "off",
+            # each refused file is fetched once more after a calm gap
+            pauses_s=round(backoff + sitemaps * calm, 1) if sitemaps else 0.0,
         ),
         PlanStep(
             phase="discovery",
             requests=pages,
             at_most=pages,
             note="at most; a smaller site takes fewer",
+            pauses_s=backoff,
         ),
         PlanStep(
             phase="samples",
             requests=sample * probing,
             at_most=sample * probing,
             note=f"{sample} URLs × {probing} agents, spread over the site's sections",
+            pauses_s=backoff if probing else 0.0,
         ),
         PlanStep(
             phase="assets",
@@ -129,6 +145,7 @@ def build_plan(state: GatherRun) -> RequestPlan:
             requests=0,
             at_most=RECHECK_MAX_REQUESTS,
             note=f"only after refusals, {calm:.2g} s apart",
+            pauses_s=round(RECHECK_MAX_REQUESTS * calm, 1),
         ),
     ]
     if probe_requests:
@@ -147,6 +164,7 @@ def build_plan(state: GatherRun) -> RequestPlan:
         max_time_s=crawl.max_time_s,
         requests=total,
         duration_s=round(_seconds(paced, rps) + probe_s, 1) if rps else None,
+        pauses_s=round(sum(s.pauses_s for s in steps), 1),
         steps=steps,
         cuts=cuts,
         sample_per_bot=sample,
@@ -165,6 +183,11 @@ def describe(plan: RequestPlan) -> str:
         )
     parts = [f"{s.phase} {s.requests}" for s in plan.steps if s.requests]
     line += ": " + ", ".join(parts)
+    line += (
+        f"\n  time: up to {_duration(plan.pauses_s)} more if the host refuses (calm "
+        "re-checks, back-offs); the server's response time and its Retry-After values "
+        "are not known before the first request"
+    )
     for cut in plan.cuts:
         line += f"\n  cut to fit: {cut}"
     return line

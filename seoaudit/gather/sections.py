@@ -12,7 +12,8 @@ feed it alike). Memory does not grow with the number of URLs: each node keeps co
 bottom-k sample (the ``sample`` URLs with the smallest stable hash) of the URLs that end
 there, and a node that turns into ``*`` merges its children into one, so a million URLs
 under ``/products/`` are one node. Repeats are dropped exactly for the first 20,000 URLs
-and counted again past that (a set of every URL is what the index must not hold).
+(by hash, ``gather.url_set``) and counted again past that (a set of every URL is what the
+index must not hold).
 Bottom-k samples are order-independent and merge exactly, so the same URL set gives the
 same sections and the same samples whatever order the URLs arrived in.
 """
@@ -22,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import heapq
 from dataclasses import dataclass, field
+
+from seoaudit.gather.url_set import UrlSet
 
 WILD = "*"
 MAX_LITERAL_CHILDREN = 12  # more distinct values than this at one position: a template "*"
@@ -128,15 +131,13 @@ class SectionIndex:
         self.min_wild = min_wild
         self.depth = depth
         self.root = _Node()
-        self._seen_small: set[str] = set()  # exact de-duplication while the site is small
+        self._seen_small = UrlSet()  # exact de-duplication while the site is small
         self.total = 0
 
     def add(self, url: str) -> None:
         """Count one known URL (sitemap entry, discovered link) in its section."""
-        if len(self._seen_small) < EXACT_DEDUP_URLS:
-            if url in self._seen_small:
-                return
-            self._seen_small.add(url)
+        if len(self._seen_small) < EXACT_DEDUP_URLS and not self._seen_small.add(url):
+            return
         self.total += 1
         segments = _segments(url)
         node = self.root

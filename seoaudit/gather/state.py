@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,13 @@ MAX_CANONICAL_CANDIDATES = 5000  # canonical targets other than the page itself,
 RECHECK_ERRORS = ("reset", "timeout", "protocol", "connect")
 CALM_MIN_GAP_S = 0.25  # a re-check waits at least this long after our previous request
 CALM_MARGIN = 1.2  # ...and 1.2 / rate.min_rps: slower than the rate the policy needs
+_CRAWLED_HTML_SQL = """
+SELECT p.url FROM pages p JOIN exchanges e ON e.id = p.exchange_id
+WHERE e.purpose = 'page' AND e.profile = 'seoaudit'
+    AND (json_extract(p.data, '$.title') IS NOT NULL
+         OR coalesce(json_array_length(p.data, '$.outlinks'), 0) > 0)
+ORDER BY p.seq
+"""
 
 
 @dataclass
@@ -120,7 +127,6 @@ class GatherRun:
     max_depth: int
     store: SnapshotStore
     stats: GatherStats = field(default_factory=GatherStats)
-    html_pages: list[str] = field(default_factory=list)  # crawl order
     canonical_candidates: dict[str, None] = field(default_factory=dict)  # not the page itself
     skipped_counts: dict[str, int] = field(default_factory=dict)
     must_index_regexes: list[re.Pattern[str]] = field(default_factory=list)
@@ -182,9 +188,8 @@ class GatherRun:
         )
 
     def remember_page(self, url: str, final: str | None, facts: PageFacts) -> None:
-        """What the later phases need of an honest page, as strings: the facts are stored."""
-        if facts.title is not None or facts.outlinks:
-            self.html_pages.append(url)
+        """What the later phases need of an honest page beyond its stored facts: the
+        canonical targets to fetch (bounded); the page URLs are read back from the store."""
         for target in facts.canonical + facts.canonical_header:
             if (
                 target != url
@@ -211,6 +216,12 @@ class GatherRun:
             (url, profile, purpose, nth),
         )
         return None if row is None else Exchange.model_validate_json(row)
+
+    def crawled_html_pages(self) -> Iterator[str]:
+        """The honest crawl's HTML pages (a title or links), in crawl order, streamed from
+        the store: a list of every page URL is what memory must not hold on a big site."""
+        for (url,) in self.store.query(_CRAWLED_HTML_SQL):
+            yield url
 
     def honest_page(self, url: str) -> PageFacts | None:
         """The honest crawl's facts for a URL (requested there, else redirected there within

@@ -9,6 +9,7 @@ from collections import deque
 from seoaudit.gather.fetcher import Fetcher
 from seoaudit.gather.state import GatherRun
 from seoaudit.gather.traps import TrapGuard
+from seoaudit.gather.url_set import UrlSet
 from seoaudit.snapshot import PageFacts
 from seoaudit.web.urls import in_scope
 
@@ -29,10 +30,10 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
     honest = state.honest
     guard = TrapGuard()
     # The frontier is the store's discovered rows, read a batch at a time in queue order:
-    # memory holds the URL strings of the dedup set, not a queue of the whole site.
+    # memory holds the dedup set's hashes (8 bytes a URL), not a queue of the whole site.
     batch: deque[tuple[str, int]] = deque()
     read_up_to = 0
-    queued: set[str] = set()
+    queued = UrlSet()
     if state.resumed:
         _restore(state, queued, guard)
         state.quiet_skips = True  # the seeds' skips were counted by the stopped run
@@ -113,7 +114,7 @@ async def run(state: GatherRun, fetcher: Fetcher) -> None:
             await asyncio.gather(*running, return_exceptions=True)
 
 
-def _restore(state: GatherRun, queued: set[str], guard: TrapGuard) -> None:
+def _restore(state: GatherRun, queued: UrlSet, guard: TrapGuard) -> None:
     """A resumed crawl: every URL the stopped run queued counts as queued again; the frontier
     query leaves out those it has a page exchange for."""
     for url in state.store.sitemap_urls():

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from seoaudit.gather.fetcher import Fetcher
 from seoaudit.gather.sections import Section, template_matches
 from seoaudit.gather.state import GatherRun
+from seoaudit.gather.url_set import UrlSet
 from seoaudit.robots_txt.matching import path_of, pattern_regex
 from seoaudit.snapshot import Profile, SiteSection
 from seoaudit.web.urls import in_scope, normalise_url
@@ -23,11 +24,11 @@ MAX_CANONICAL_TARGETS = 40
 
 
 def _unique(urls: Iterable[str]) -> Iterator[str]:
-    """First sightings only, in order (``dict.fromkeys`` for a stream)."""
-    seen: set[str] = set()
+    """First sightings only, in order (``dict.fromkeys`` for a stream); the seen set keeps
+    hashes, not strings, since a stream read to its end may be every URL of the site."""
+    seen = UrlSet()
     for url in urls:
-        if url not in seen:
-            seen.add(url)
+        if seen.add(url):
             yield url
 
 
@@ -35,12 +36,15 @@ def _round_robin_by_pattern(state: GatherRun, urls: Iterable[str], per_pattern: 
     """Take URLs pattern by pattern in turn, so a small sample covers every section
     (at most ``per_pattern`` of each: the sample never needs more)."""
     groups: dict[int, list[str]] = {}
+    patterns = len(state.must_index_regexes)
     for url in urls:
         path = path_of(url)
         index = next((i for i, rx in enumerate(state.must_index_regexes) if rx.match(path)), -1)
         group = groups.setdefault(index, [])
         if len(group) < per_pattern:
             group.append(url)
+        elif len(groups) >= patterns and all(len(g) >= per_pattern for g in groups.values()):
+            break  # every pattern has its share: the rest of the stream cannot change it
     out: list[str] = []
     queues = [deque(g) for g in groups.values()]
     while queues:
@@ -58,17 +62,17 @@ def _known_order(state: GatherRun, limit: int) -> Iterator[str]:
     # Sorted, not in completion order, so the same site gives the same sample every run.
     # URLs stream from the store; no source can place more than `limit` + the literals in
     # the sample, so each is read only that far (a million-URL sitemap is not a list).
-    crawled = (u for (u,) in store.query("SELECT url FROM discovered ORDER BY depth, url"))
-    matching = (
-        u
-        for u in _unique(itertools.chain(crawled, store.sitemap_urls()))
-        if state.must_index_match(u)
-    )
+    matching: Iterable[str] = ()
+    if state.must_index_regexes:  # else nothing matches: no sort of every discovered URL
+        crawled = (u for (u,) in store.query("SELECT url FROM discovered ORDER BY depth, url"))
+        matching = _unique(
+            u for u in itertools.chain(crawled, store.sitemap_urls()) if state.must_index_match(u)
+        )
     sources = itertools.chain(
         literals,
         _round_robin_by_pattern(state, matching, per_pattern=limit + len(literals)),
         store.sitemap_urls(),
-        state.html_pages,
+        state.crawled_html_pages(),
     )
     return (u for u in _unique(sources) if in_scope(u, state.hosts))
 
