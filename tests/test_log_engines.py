@@ -61,6 +61,7 @@ NGINX_FAST = [line for line in NGINX_ODD if "31/Feb" not in line] + [
     f'{G.format(6)} - - [10/Oct/2026:13:55:51 +0200] "GET /{"x" * 12_000} HTTP/1.1" 200 9 "-" "{GOOGLEBOT_UA}" "a"b"',
     f'{G.format(7)} - - [10/Oct/2026:13:55:52 +0200] "GET /huge HTTP/1.1" 403 9 "-" "{GOOGLEBOT_UA} {"y" * 1_100_000}"',
     f'{G.format(8)} - bob [10/Oct/2026:13:55:53 +0200] "GET /user HTTP/1.1" 500 9 "-" "{GOOGLEBOT_UA}"',
+    f' - - [10/Oct/2026:13:55:54 +0200] "GET /no-address HTTP/1.1" 200 9 "-" "{GOOGLEBOT_UA}"',
 ]
 
 

@@ -486,7 +486,7 @@ def clf_fast_grouped(
     # address afterwards; no server writes it in a browser's); any other head (a user name,
     # a host name) by the reader's own `\\S+ \\S+ \\S+ \\[`. Whole seconds 00-59 either way.
     usual_head = (
-        "(strpos(head, ' ') = hl - 33 AND substr(head, hl - 33, 6) = ' - - [' "
+        "(hl > 34 AND strpos(head, ' ') = hl - 33 AND substr(head, hl - 33, 6) = ' - - [' "
         "AND ends_with(head, '] '))"
     )
     any_head = "^" + f"{ns}+ " * 3 + r"\[.{26}\] $"
