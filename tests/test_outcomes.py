@@ -10,14 +10,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import yaml
 
 from seoaudit.scenarios import ScenarioServer, load_scenario
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, seoaudit_child
 from tests.gather_helpers import page, scenario
 from tests.test_hostile import tls_server  # noqa: F401 - the fixture
 
@@ -95,8 +94,8 @@ def test_an_interrupted_audit_marks_unfinished_checks_inconclusive_never_failed(
         load_scenario({"name": "slow", "origins": {"main": {"routes": routes}}})
     ) as server:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "seoaudit", "audit", server.url, "--policy", str(rules), "-f", "json",
-             "-o", str(tmp_path / "result.json"), "--save-snapshot", str(snap), "--no-progress", "-q"],
+            seoaudit_child("audit", server.url, "--policy", str(rules), "-f", "json",
+                           "-o", str(tmp_path / "result.json"), "--save-snapshot", str(snap), "--no-progress", "-q"),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"},
         )  # fmt: skip
         deadline = time.monotonic() + 30
