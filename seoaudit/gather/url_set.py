@@ -34,35 +34,29 @@ class UrlSet:
 
     def __contains__(self, url: object) -> bool:
         key = hash(url) or 1  # 0 marks an empty slot
-        table = self._table
-        mask = self._mask
-        slot = key & mask
-        while True:
-            found = table[slot]
-            if found == key:
-                return True
-            if found == _EMPTY:
-                return False
-            slot = (slot + 1) & mask
+        return self._table[self._slot(key)] == key
 
     def add(self, url: str) -> bool:
         """Add ``url``; True when it was not in the set before."""
         key = hash(url) or 1
-        table = self._table
-        mask = self._mask
+        slot = self._slot(key)
+        if self._table[slot] == key:
+            return False
+        self._table[slot] = key
+        self._count += 1
+        if 2 * self._count > len(self._table):
+            self._grow()
+        return True
+
+    def _slot(self, key: int) -> int:
+        """Where ``key`` is, or the empty slot where it would go (linear probing)."""
+        table, mask = self._table, self._mask
         slot = key & mask
         while True:
             found = table[slot]
-            if found == key:
-                return False
-            if found == _EMPTY:
-                break
+            if found in (key, _EMPTY):
+                return slot
             slot = (slot + 1) & mask
-        table[slot] = key
-        self._count += 1
-        if 2 * self._count > len(table):
-            self._grow()
-        return True
 
     def _grow(self) -> None:
         old = self._table
