@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -196,7 +196,7 @@ def _malformed_samples(
         numbers = {(int(f), int(s)): int(n) for f, s, n in backend.query(q.LINE_NUMBERS)}
         found = [(f, numbers[(f, s)], t) for f, s, t in stored]
     for file_idx in sorted(odd_bad):
-        if len([1 for f, _, _ in found if f < file_idx]) >= MAX_MALFORMED_SAMPLES:
+        if sum(f < file_idx for f, _, _ in found) >= MAX_MALFORMED_SAMPLES:
             break
         found.extend(
             (file_idx, number, text[:200])
@@ -206,15 +206,19 @@ def _malformed_samples(
         analysis.malformed_samples.append({"file": names[file_idx], "line": number, "text": text})
 
 
-def find_lines(path: str, texts: set[str]) -> list[tuple[int, str]]:
-    """The first few lines of `path` whose text is in `texts`, numbered as the Python reader
-    numbers them; stops as soon as it has enough."""
-    hits: list[tuple[int, str]] = []
+def numbered_lines(path: str) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every line of `path`, numbered and cut as the reader does."""
     with open_log(path) as stream:
         for number, line in enumerate(stream, 1):
-            text = line.rstrip("\r\n")
-            if text in texts:
-                hits.append((number, text))
-                if len(hits) >= MAX_MALFORMED_SAMPLES:
-                    break
+            yield number, line.rstrip("\r\n")
+
+
+def find_lines(path: str, texts: set[str]) -> list[tuple[int, str]]:
+    """The first few lines of `path` whose text is in `texts`; stops when it has enough."""
+    hits: list[tuple[int, str]] = []
+    for number, text in numbered_lines(path):
+        if text in texts:
+            hits.append((number, text))
+            if len(hits) >= MAX_MALFORMED_SAMPLES:
+                break
     return hits

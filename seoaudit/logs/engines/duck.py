@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from seoaudit.logs.analyse import MAX_SAMPLES, LogAnalysis
-from seoaudit.logs.engines.assemble import FastFile, fill_analysis
+from seoaudit.logs.engines.assemble import FastFile, fill_analysis, numbered_lines
 from seoaudit.logs.engines.queries import grouped_select
 from seoaudit.logs.engines.sql import (
     _WS,
@@ -308,13 +308,11 @@ def _first_line(exc: Exception) -> str:
 def lines_numbered(path: str, numbers: list[int]) -> list[str]:
     """The lines of `path` at these (sorted, 1-based) line numbers, as the reader reads them."""
     wanted, found = set(numbers), []
-    last = numbers[-1]
-    with open_log(path) as stream:
-        for number, line in enumerate(stream, 1):
-            if number in wanted:
-                found.append(line.rstrip("\r\n"))
-            if number >= last:
-                break
+    for number, text in numbered_lines(path):
+        if number in wanted:
+            found.append(text)
+        if number >= numbers[-1]:
+            break
     return found
 
 
